@@ -1,0 +1,3 @@
+from kundweb import create_app
+
+app = create_app()

@@ -1,0 +1,104 @@
+"""Kundweb: the intranet app of Luleå kommun's Kundcenter."""
+import os
+
+from flask import Flask
+
+from kundweb.config import CONFIGS, check_production_config
+
+
+def create_app(config=None):
+    """Build the app. `config` is a config name, a class or a mapping of overrides."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    register_extensions(app)
+    register_directory(app)
+    register_login(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app, config):
+    """Config class by name (KUNDWEB_ENV), then instance/config.py, then explicit overrides."""
+    overrides = {}
+    if isinstance(config, dict):
+        overrides = config
+        config = overrides.get("ENV_NAME")
+    if config is None:
+        config = os.environ.get("KUNDWEB_ENV", "development")
+    config_class = CONFIGS[config] if isinstance(config, str) else config
+    app.config.from_object(config_class)
+    if not app.config.get("TESTING") and not overrides.get("TESTING"):
+        app.config.from_pyfile("config.py", silent=True)
+    app.config.update(overrides)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            app.instance_path, "kundweb.sqlite3"
+        )
+    if config_class is CONFIGS["production"]:
+        check_production_config(app.config)
+
+
+def register_extensions(app):
+    from kundweb.extensions import csrf, db, htmx, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from kundweb.database import enable_sqlite_pragmas
+
+        with app.app_context():
+            enable_sqlite_pragmas(db.engine)
+
+
+def register_directory(app):
+    from kundweb import ldap_client
+
+    ldap_client.init_app(app)
+
+
+def register_login(app):
+    from kundweb.auth.decorators import init_login_manager
+
+    init_login_manager(app)
+
+
+def register_blueprints(app):
+    from kundweb.api import bp as api_bp
+    from kundweb.auth import bp as auth_bp
+    from kundweb.main import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_request_hooks(app):
+    from kundweb import web
+
+    web.init_app(app)
+
+
+def register_error_handlers(app):
+    from kundweb import errors
+
+    errors.init_app(app)
+
+
+def register_template_helpers(app):
+    from kundweb import templating
+
+    templating.init_app(app)
+
+
+def register_commands(app):
+    from kundweb import cli
+
+    cli.init_app(app)

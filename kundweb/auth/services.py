@@ -1,0 +1,234 @@
+"""Login, logout, role mapping and the periodic re-check of a session against AD."""
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+
+from kundweb import ldap_client
+from kundweb.audit import services as audit
+from kundweb.auth.models import LoginFailure, UserSession
+from kundweb.database import utcnow
+from kundweb.extensions import db
+
+log = logging.getLogger(__name__)
+
+ROLES = ("employee", "agent", "communicator", "admin")
+ROLE_LABELS = {
+    "employee": "Medarbetare",
+    "agent": "Kundtjänst",
+    "communicator": "Kommunikatör",
+    "admin": "Administratör",
+}
+# sAMAccountName is at most 20 characters in AD; allow a little slack, nothing exotic.
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+DOMAIN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$")
+# Seconds to wait before retrying a re-check after the directory did not answer.
+RECHECK_RETRY_SECONDS = 60
+
+
+class LoginError(Exception):
+    """Base of the login errors; `message` is Swedish and safe to show."""
+
+    message = "Inloggningen misslyckades."
+
+
+class InvalidLogin(LoginError):
+    """Wrong user name, password, or an account that may not log in (one message for all)."""
+
+    message = "Fel användarnamn eller lösenord, eller så är kontot spärrat."
+
+
+class MissingCredentials(LoginError):
+    message = "Fyll i både användarnamn och lösenord."
+
+
+class LoginThrottled(LoginError):
+    def __init__(self, minutes):
+        super().__init__()
+        self.message = (
+            "För många misslyckade inloggningsförsök. "
+            f"Vänta {minutes} minut{'er' if minutes != 1 else ''} och försök igen."
+        )
+
+
+class DirectoryDown(LoginError):
+    message = (
+        "Katalogtjänsten (Active Directory) svarar inte just nu, så ingen kan logga in. "
+        "Försök igen om en stund. Du som redan är inloggad kan fortsätta arbeta."
+    )
+
+
+@dataclass(frozen=True)
+class LoginName:
+    """A validated login name: a sAMAccountName, or a UPN."""
+
+    username: str | None = None
+    upn: str | None = None
+
+    @property
+    def key(self):
+        """The name throttling counts against, whatever form was typed."""
+        return (self.username or self.upn.split("@", 1)[0]).lower()
+
+
+def parse_login_name(raw, domain, upn_suffix):
+    """Accept `user`, `DOMAIN\\user` or `user@domain`; raise InvalidLogin for anything else."""
+    value = (raw or "").strip()
+    if "\\" in value:
+        given_domain, _, user = value.partition("\\")
+        if not domain or given_domain.lower() != domain.lower():
+            raise InvalidLogin()
+        value = user
+    elif "@" in value:
+        user, _, given_suffix = value.partition("@")
+        if not DOMAIN_PATTERN.match(given_suffix) or not USERNAME_PATTERN.match(user):
+            raise InvalidLogin()
+        if upn_suffix and given_suffix.lower() == upn_suffix.lower():
+            return LoginName(username=user)
+        return LoginName(upn=f"{user}@{given_suffix}")
+    if not USERNAME_PATTERN.match(value):
+        raise InvalidLogin()
+    return LoginName(username=value)
+
+
+def roles_for(account, group_roles):
+    """Every login is an employee; AD groups (nested ones included) add the other roles."""
+    by_dn = {dn.lower(): role for dn, role in group_roles.items()}
+    roles = {"employee"}
+    roles.update(by_dn[dn.lower()] for dn in account.group_dns if dn.lower() in by_dn)
+    return [role for role in ROLES if role in roles]
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def log_in(raw_username, password, remote_addr, directory, now=None):
+    """Authenticate against the directory and open a server-side session.
+
+    Returns (token, UserSession). Raises MissingCredentials, InvalidLogin,
+    LoginThrottled or DirectoryDown; every outcome is audited.
+    """
+    now = now or utcnow()
+    config = current_app.config
+    actor = audit.Actor(username=None, remote_addr=remote_addr)
+    # AD treats a bind with an empty password as anonymous and "succeeds".
+    if not raw_username or not raw_username.strip() or not password or not password.strip():
+        raise MissingCredentials()
+    try:
+        name = parse_login_name(raw_username, config["LDAP_DOMAIN"], config["LDAP_UPN_SUFFIX"])
+    except InvalidLogin:
+        _record_failure("invalid-username", raw_username[:64].lower(), remote_addr, now, actor)
+        raise
+    _check_throttle(name.key, remote_addr, now)
+    try:
+        account = directory.authenticate(name.username, password, upn=name.upn)
+    except ldap_client.AuthenticationFailed as exc:
+        log.warning("login refused for %r from %s: AD code %s (%s)", name.key, remote_addr,
+                    exc.reason_code, ldap_client.AD_REASONS.get(exc.reason_code, "unknown"))
+        _record_failure(exc.reason_code, name.key, remote_addr, now, actor)
+        raise InvalidLogin() from exc
+    except ldap_client.DirectoryUnavailable as exc:
+        log.error("directory unavailable at login for %r: %s", name.key, exc)
+        audit.record("auth.login_unavailable", actor, "user", name.key, {"error": str(exc)[:200]}, now)
+        db.session.commit()
+        raise DirectoryDown() from exc
+
+    token = secrets.token_urlsafe(32)
+    session = UserSession(
+        token_hash=hash_token(token), username=account.username, display_name=account.display_name,
+        email=account.email, directory_guid=account.guid,
+        roles=",".join(roles_for(account, config["LDAP_GROUP_ROLES"])),
+        created_at=now, last_seen_at=now, roles_checked_at=now, remote_addr=remote_addr,
+    )
+    db.session.add(session)
+    db.session.execute(db.delete(LoginFailure).where(LoginFailure.username == name.key))
+    audit.record("auth.login", audit.Actor(account.username, session.role_set, remote_addr),
+                 "user", account.username, {"roles": session.roles.split(",")}, now)
+    db.session.commit()
+    return token, session
+
+
+def _record_failure(reason_code, username_key, remote_addr, now, actor):
+    db.session.add(LoginFailure(username=username_key, remote_addr=remote_addr or "", failed_at=now))
+    audit.record("auth.login_failed", actor, "user", username_key, {"reason_code": reason_code}, now)
+    db.session.commit()
+
+
+def _check_throttle(username_key, remote_addr, now):
+    config = current_app.config
+    window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    since = now - window
+    base = db.select(db.func.count(), db.func.min(LoginFailure.failed_at)).where(LoginFailure.failed_at > since)
+    by_user = db.session.execute(base.where(LoginFailure.username == username_key)).one()
+    by_address = db.session.execute(base.where(LoginFailure.remote_addr == (remote_addr or ""))).one()
+    for (count, oldest), limit in ((by_user, config["LOGIN_MAX_FAILURES_PER_USER"]),
+                                   (by_address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"])):
+        if count >= limit:
+            wait = max(1, int(((oldest + window) - now).total_seconds() // 60) + 1)
+            raise LoginThrottled(wait)
+
+
+def load_session(token, directory, now=None):
+    """The open session for a cookie token, re-checked against AD when due; else None."""
+    if not token:
+        return None
+    now = now or utcnow()
+    config = current_app.config
+    session = db.session.get(UserSession, hash_token(token))
+    if session is None or session.ended_at is not None:
+        return None
+    if now - session.last_seen_at > timedelta(hours=config["SESSION_IDLE_HOURS"]):
+        end_session(session, "idle-timeout", now)
+        return None
+    if now - session.roles_checked_at >= timedelta(seconds=config["ROLE_RECHECK_SECONDS"]):
+        session = recheck_session(session, directory, now)
+        if session is None:
+            return None
+    if now - session.last_seen_at > timedelta(minutes=1):  # one write a minute, not per request
+        session.last_seen_at = now
+        db.session.commit()
+    return session
+
+
+def recheck_session(session, directory, now):
+    """Re-read the account from AD: new roles, or the end of the session if it may no longer log in.
+
+    An unreachable directory keeps the session as it is (people already logged in
+    keep working) and tries again a minute later.
+    """
+    config = current_app.config
+    try:
+        account = directory.find_account(session.username)
+    except ldap_client.DirectoryUnavailable as exc:
+        log.warning("role re-check for %r postponed, directory unavailable: %s", session.username, exc)
+        session.roles_checked_at = now - timedelta(seconds=config["ROLE_RECHECK_SECONDS"] - RECHECK_RETRY_SECONDS)
+        db.session.commit()
+        return session
+    if account is None or account.disabled or account.expired:
+        reason = "account-gone" if account is None else ("account-disabled" if account.disabled else "account-expired")
+        end_session(session, reason, now)
+        return None
+    new_roles = ",".join(roles_for(account, config["LDAP_GROUP_ROLES"]))
+    if new_roles != session.roles:
+        audit.record("auth.roles_changed", audit.SYSTEM, "user", session.username,
+                     {"before": session.roles.split(","), "after": new_roles.split(",")}, now)
+        session.roles = new_roles
+    session.display_name = account.display_name
+    session.roles_checked_at = now
+    db.session.commit()
+    return session
+
+
+def end_session(session, reason, now=None, actor=None):
+    """End a session for good; audited. `reason` is e.g. "logout" or "account-disabled"."""
+    now = now or utcnow()
+    session.ended_at = now
+    session.end_reason = reason
+    action = "auth.logout" if reason == "logout" else "auth.session_ended"
+    audit.record(action, actor or audit.SYSTEM, "user", session.username, {"reason": reason}, now)
+    db.session.commit()

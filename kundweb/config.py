@@ -1,0 +1,111 @@
+"""Configuration classes; values come from environment variables and instance/config.py."""
+import json
+import os
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+def _env_bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_json(name, default):
+    value = os.environ.get(name)
+    return json.loads(value) if value else default
+
+
+class Config:
+    """Settings shared by every environment; each can be overridden by KUNDWEB_<NAME>."""
+
+    SECRET_KEY = os.environ.get("KUNDWEB_SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("KUNDWEB_DATABASE_URL")  # None: SQLite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Directory. An empty LDAP_URL means demo mode: the in-process demo directory.
+    LDAP_URL = os.environ.get("KUNDWEB_LDAP_URL", "")
+    LDAP_BASE_DN = os.environ.get("KUNDWEB_LDAP_BASE_DN", "")
+    LDAP_BIND_DN = os.environ.get("KUNDWEB_LDAP_BIND_DN", "")
+    LDAP_BIND_PASSWORD = os.environ.get("KUNDWEB_LDAP_BIND_PASSWORD", "")
+    LDAP_DOMAIN = os.environ.get("KUNDWEB_LDAP_DOMAIN", "")  # NetBIOS name for DOMAIN\user
+    LDAP_UPN_SUFFIX = os.environ.get("KUNDWEB_LDAP_UPN_SUFFIX", "")  # for user@domain
+    LDAP_START_TLS = _env_bool("KUNDWEB_LDAP_START_TLS", False)
+    LDAP_TLS_VALIDATE = _env_bool("KUNDWEB_LDAP_TLS_VALIDATE", True)
+    LDAP_CA_CERTS_FILE = os.environ.get("KUNDWEB_LDAP_CA_CERTS_FILE")
+    # Seconds; short enough that a dead directory gives an answer, not a hung worker.
+    LDAP_CONNECT_TIMEOUT = float(os.environ.get("KUNDWEB_LDAP_CONNECT_TIMEOUT", "3"))
+    LDAP_RECEIVE_TIMEOUT = float(os.environ.get("KUNDWEB_LDAP_RECEIVE_TIMEOUT", "4"))
+    # Group DN -> role; membership may be nested. Everyone who can log in is an employee.
+    LDAP_GROUP_ROLES = _env_json("KUNDWEB_LDAP_GROUP_ROLES", {})
+    # "matching-rule" uses AD's LDAP_MATCHING_RULE_IN_CHAIN; "walk" follows memberOf
+    # upwards, for servers without it (the demo directory, OpenLDAP).
+    LDAP_NESTED_GROUPS = os.environ.get("KUNDWEB_LDAP_NESTED_GROUPS", "matching-rule")
+    DEMO_DIRECTORY_FILE = os.environ.get("KUNDWEB_DEMO_DIRECTORY_FILE")  # None: the bundled one
+
+    ROLE_RECHECK_SECONDS = int(os.environ.get("KUNDWEB_ROLE_RECHECK_SECONDS", "900"))
+    SESSION_IDLE_HOURS = int(os.environ.get("KUNDWEB_SESSION_IDLE_HOURS", "10"))
+    # Below AD's usual lockout threshold (often 10), so the app never locks people out.
+    LOGIN_MAX_FAILURES_PER_USER = int(os.environ.get("KUNDWEB_LOGIN_MAX_FAILURES_PER_USER", "5"))
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("KUNDWEB_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("KUNDWEB_LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "kundweb_session"
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; a long shift must not expire forms
+    DEBUG = False
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    """`make run`: SQLite in instance/, demo directory unless one is configured."""
+
+    DEBUG = _env_bool("KUNDWEB_DEBUG", False)
+    LDAP_TLS_VALIDATE = _env_bool("KUNDWEB_LDAP_TLS_VALIDATE", False)
+
+
+class TestingConfig(Config):
+    """pytest: an in-memory-free SQLite file per run unless KUNDWEB_DATABASE_URL is set."""
+
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    LDAP_URL = ""
+    LDAP_TLS_VALIDATE = False
+    LDAP_NESTED_GROUPS = "walk"
+    LOGIN_MAX_FAILURES_PER_USER = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+
+
+class ProductionConfig(Config):
+    """Real deployment: secure cookies, validated TLS to the directory."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def check_production_config(config):
+    """Refuse to start production with settings that would be unsafe there.
+
+    Raises RuntimeError naming each problem.
+    """
+    problems = []
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        problems.append("KUNDWEB_SECRET_KEY must be set to a random value")
+    if config.get("DEBUG"):
+        problems.append("DEBUG must be off")
+    if not config.get("LDAP_TLS_VALIDATE"):
+        problems.append("LDAP TLS certificate validation must be on")
+    if config.get("LDAP_URL", "").startswith("ldap://") and not config.get("LDAP_START_TLS"):
+        problems.append("the directory must be reached over ldaps:// or with StartTLS")
+    if problems:
+        raise RuntimeError("Refusing to start in production: " + "; ".join(problems))

@@ -1,0 +1,1 @@
+"""Demo directory and demo data for `make run`."""

@@ -1,0 +1,75 @@
+"""Swedish error pages (JSON under /api/), and 503 when the database is unreachable."""
+import logging
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Felaktig begäran", "Det som skickades gick inte att tolka. Gå tillbaka och försök igen."),
+    401: ("Inloggning krävs", "Logga in för att fortsätta."),
+    403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan. Försöket har loggats."),
+    404: ("Sidan finns inte", "Sidan du söker finns inte, eller har flyttats."),
+    405: ("Otillåten metod", "Sidan kan inte användas på det här sättet."),
+    413: ("För stor fil", "Filen är större än vad som tillåts."),
+    429: ("För många försök", "Vänta en stund och försök igen."),
+    500: ("Något gick fel", "Ett oväntat fel inträffade. Felet har loggats. Försök igen om en stund."),
+    503: ("Tjänsten är inte tillgänglig",
+          "Kundweb når inte sin databas just nu. Inget av det du gjort har gått förlorat, "
+          "men det går inte att spara eller visa uppgifter förrän databasen svarar igen. Försök om en stund."),
+}
+
+
+def init_app(app):
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_down)
+    app.register_error_handler(DBAPIError, handle_database_down)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def error_response(status, detail=None):
+    title, text = MESSAGES.get(status, MESSAGES[500])
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return jsonify({"error": detail or text}), status
+    # Error pages never ask for the logged-in user: the session store may be what failed.
+    return render_template("errors/error.html", status=status, title=title, text=detail or text,
+                           show_user=False), status
+
+
+def handle_csrf_error(error):
+    return error_response(400, "Formuläret hade gått ut eller saknade sin säkerhetskod. "
+                               "Ladda om sidan och försök igen.")
+
+
+def handle_http_error(error):
+    if error.code is None or error.code < 400:
+        return error
+    response = error_response(error.code)
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def handle_database_down(error):
+    log.error("database unavailable: %s", error)
+    _rollback_quietly()
+    return error_response(503)
+
+
+def handle_unexpected(error):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    _rollback_quietly()
+    return error_response(500)
+
+
+def _rollback_quietly():
+    from kundweb.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - already answering with an error page
+        pass

@@ -1,0 +1,374 @@
+"""The one module that talks LDAP (ldap3): Active Directory, or the in-process demo directory.
+
+Login is "find the account with the service account, then bind as its DN". That
+flow works the same on AD, on OpenLDAP and on ldap3's mock server, so demo mode
+runs the very code production runs.
+"""
+import json
+import os
+import re
+import ssl
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from ldap3 import BASE, MOCK_SYNC, NONE, OFFLINE_AD_2012_R2, SIMPLE, SUBTREE, Connection, Server, Tls
+from ldap3.core.exceptions import LDAPCommunicationError, LDAPException, LDAPSocketOpenError
+from ldap3.utils.conv import escape_filter_chars
+
+IN_CHAIN = "1.2.840.113556.1.4.1941"  # AD's LDAP_MATCHING_RULE_IN_CHAIN: nested membership
+ACCOUNT_ATTRIBUTES = [
+    "sAMAccountName", "userPrincipalName", "displayName", "givenName", "sn", "mail",
+    "title", "department", "telephoneNumber", "ipPhone", "mobile", "objectGUID",
+    "userAccountControl", "lockoutTime", "accountExpires", "memberOf",
+]
+UAC_DISABLED = 0x2
+UAC_LOCKOUT = 0x10
+UAC_PASSWORD_EXPIRED = 0x800000
+NEVER_EXPIRES = {0, 0x7FFFFFFFFFFFFFFF}
+FILETIME_EPOCH_OFFSET = 116444736000000000  # 100 ns ticks from 1601-01-01 to 1970-01-01
+MAX_GROUP_DEPTH = 10
+STATUS_CACHE_SECONDS = 10
+
+# AD's sub-codes in a failed bind's message ("... data 52e, v4563"); logged, never shown.
+AD_REASONS = {
+    "525": "user not found",
+    "52e": "invalid credentials",
+    "530": "not permitted to log on at this time",
+    "531": "not permitted to log on at this workstation",
+    "532": "password expired",
+    "533": "account disabled",
+    "701": "account expired",
+    "773": "user must reset password",
+    "775": "account locked out",
+}
+_AD_REASON_PATTERN = re.compile(r"\bdata ([0-9a-f]{3,4})\b", re.IGNORECASE)
+
+
+class DirectoryError(Exception):
+    """Base of the errors this module raises."""
+
+
+class DirectoryUnavailable(DirectoryError):
+    """The directory server could not be reached or did not answer in time."""
+
+
+class AuthenticationFailed(DirectoryError):
+    """The bind was refused; `reason_code` is AD's sub-code (e.g. "52e", "533") for the log."""
+
+    def __init__(self, reason_code):
+        super().__init__(f"authentication failed ({reason_code}: {AD_REASONS.get(reason_code, 'unknown')})")
+        self.reason_code = reason_code
+
+
+@dataclass(frozen=True)
+class DirectoryAccount:
+    """What the app needs to know about one AD account."""
+
+    dn: str
+    username: str
+    display_name: str
+    email: str = ""
+    title: str = ""
+    department: str = ""
+    phone: str = ""
+    ip_phone: str = ""
+    mobile: str = ""
+    guid: str = ""
+    disabled: bool = False
+    locked: bool = False
+    expired: bool = False
+    password_expired: bool = False
+    group_dns: frozenset = field(default_factory=frozenset)
+
+    @property
+    def refusal_code(self):
+        """The AD sub-code that should refuse a login for this account, or None."""
+        if self.disabled:
+            return "533"
+        if self.expired:
+            return "701"
+        if self.locked:
+            return "775"
+        if self.password_expired:
+            return "532"
+        return None
+
+
+def escape(value):
+    """Escape a value for an LDAP filter (RFC 4515); never rely on ldap3's auto-escaping."""
+    return escape_filter_chars(value)
+
+
+class Directory:
+    """Connection settings for one directory server; a new connection per operation."""
+
+    def __init__(self, config, server, mock=False):
+        self.config = config
+        self.server = server
+        self.mock = mock
+        self.base_dn = config["LDAP_BASE_DN"]
+        self._status_lock = threading.Lock()
+        self._status_cache = (0.0, None)
+
+    @property
+    def mode(self):
+        return "demo" if self.mock else "ldap"
+
+    def _connect(self, user, password):
+        """Open and bind; returns (connection, bound). Raises DirectoryUnavailable."""
+        options = dict(user=user, password=password, authentication=SIMPLE, read_only=True,
+                       raise_exceptions=False, receive_timeout=self.config["LDAP_RECEIVE_TIMEOUT"])
+        if self.mock:
+            options["client_strategy"] = MOCK_SYNC
+        conn = Connection(self.server, **options)
+        try:
+            if not self.mock:
+                conn.open()
+                if self.config["LDAP_START_TLS"]:
+                    conn.start_tls()
+            bound = conn.bind()
+        except (LDAPSocketOpenError, LDAPCommunicationError, OSError) as exc:
+            _safe_unbind(conn)
+            raise DirectoryUnavailable(str(exc)) from exc
+        except LDAPException as exc:
+            _safe_unbind(conn)
+            raise DirectoryUnavailable(str(exc)) from exc
+        return conn, bound
+
+    def _service_connection(self):
+        conn, bound = self._connect(self.config["LDAP_BIND_DN"], self.config["LDAP_BIND_PASSWORD"])
+        if not bound:
+            _safe_unbind(conn)
+            raise DirectoryUnavailable(f"service bind refused: {conn.result.get('message', '')}")
+        return conn
+
+    def authenticate(self, username, password, upn=None):
+        """Check a password and return the account with its transitive groups.
+
+        `username` is a validated sAMAccountName, or `upn` a validated UPN.
+        Raises AuthenticationFailed (with AD's reason code) or DirectoryUnavailable.
+        """
+        if not password or not (username or upn):
+            raise AuthenticationFailed("52e")  # an empty password would be an anonymous bind
+        conn = self._service_connection()
+        try:
+            account = self._find(conn, username=username, upn=upn)
+            if account is None:
+                raise AuthenticationFailed("525")
+            user_conn, bound = self._connect(account.dn, password)
+            result = user_conn.result or {}
+            _safe_unbind(user_conn)
+            if not bound:
+                raise AuthenticationFailed(_reason_code(result))
+            # The mock server and OpenLDAP do not enforce AD's account flags on bind.
+            if account.refusal_code:
+                raise AuthenticationFailed(account.refusal_code)
+            return self._with_groups(conn, account)
+        except (LDAPCommunicationError, OSError) as exc:
+            raise DirectoryUnavailable(str(exc)) from exc
+        finally:
+            _safe_unbind(conn)
+
+    def find_account(self, username):
+        """The account with this sAMAccountName and its transitive groups, or None if gone.
+
+        Raises DirectoryUnavailable.
+        """
+        conn = self._service_connection()
+        try:
+            account = self._find(conn, username=username)
+            return self._with_groups(conn, account) if account else None
+        except (LDAPCommunicationError, OSError) as exc:
+            raise DirectoryUnavailable(str(exc)) from exc
+        finally:
+            _safe_unbind(conn)
+
+    def _find(self, conn, username=None, upn=None):
+        if upn:
+            search_filter = f"(&(objectClass=user)(userPrincipalName={escape(upn)}))"
+        else:
+            search_filter = f"(&(objectClass=user)(sAMAccountName={escape(username)}))"
+        conn.search(self.base_dn, search_filter, SUBTREE, attributes=ACCOUNT_ATTRIBUTES, size_limit=2)
+        _raise_if_timed_out(conn)
+        entries = [entry for entry in conn.response or [] if entry.get("type") == "searchResEntry"]
+        if len(entries) != 1:
+            return None
+        return _account_from_entry(entries[0])
+
+    def _with_groups(self, conn, account):
+        if self.config["LDAP_NESTED_GROUPS"] == "matching-rule" and not self.mock:
+            groups = self._groups_in_chain(conn, account.dn)
+        else:
+            groups = self._groups_by_walking(conn, account)
+        return replace(account, group_dns=frozenset(groups))
+
+    def _groups_in_chain(self, conn, user_dn):
+        search_filter = f"(&(objectClass=group)(member:{IN_CHAIN}:={escape(user_dn)}))"
+        conn.search(self.base_dn, search_filter, SUBTREE, attributes=["distinguishedName"])
+        _raise_if_timed_out(conn)
+        return {entry["dn"] for entry in conn.response or [] if entry.get("type") == "searchResEntry"}
+
+    def _groups_by_walking(self, conn, account):
+        found = set()
+        frontier = set(account.group_dns)  # the direct groups, from memberOf
+        for _ in range(MAX_GROUP_DEPTH):
+            frontier = {dn for dn in frontier if dn.lower() not in {f.lower() for f in found}}
+            if not frontier:
+                break
+            found |= frontier
+            parents = set()
+            for group_dn in frontier:
+                conn.search(group_dn, "(objectClass=*)", BASE, attributes=["memberOf"])
+                for entry in conn.response or []:
+                    parents.update(_text_values(entry.get("raw_attributes", {}), "memberOf"))
+            frontier = parents
+        return found
+
+    def status(self):
+        """"demo", "ok" or "down"; a real check at most every few seconds per process."""
+        if self.mock:
+            return "demo"
+        with self._status_lock:
+            checked_at, value = self._status_cache
+            if value and time.monotonic() - checked_at < STATUS_CACHE_SECONDS:
+                return value
+        try:
+            _safe_unbind(self._service_connection())
+            value = "ok"
+        except DirectoryUnavailable:
+            value = "down"
+        with self._status_lock:
+            self._status_cache = (time.monotonic(), value)
+        return value
+
+
+def init_app(app):
+    """Attach the configured directory, or the demo directory when none is configured."""
+    config = app.config
+    if config.get("LDAP_URL"):
+        directory = Directory(config, _real_server(config))
+    else:
+        demo = load_demo_directory(config.get("DEMO_DIRECTORY_FILE") or default_demo_file())
+        for key in ("LDAP_BASE_DN", "LDAP_BIND_DN", "LDAP_BIND_PASSWORD", "LDAP_DOMAIN", "LDAP_UPN_SUFFIX"):
+            config[key] = demo[key.removeprefix("LDAP_").lower()]
+        config["LDAP_GROUP_ROLES"] = demo["group_roles"]
+        config["DEMO_LOGIN_HINTS"] = demo["login_hints"]
+        directory = Directory(config, _demo_server(demo), mock=True)
+    app.extensions["kundweb_directory"] = directory
+    config["DIRECTORY_MODE"] = directory.mode
+
+
+def get_directory(app):
+    return app.extensions["kundweb_directory"]
+
+
+def _real_server(config):
+    url = config["LDAP_URL"]
+    use_ssl = url.lower().startswith("ldaps://")
+    tls = None
+    if use_ssl or config["LDAP_START_TLS"]:
+        tls = Tls(
+            validate=ssl.CERT_REQUIRED if config["LDAP_TLS_VALIDATE"] else ssl.CERT_NONE,
+            ca_certs_file=config.get("LDAP_CA_CERTS_FILE"),
+            version=ssl.PROTOCOL_TLS_CLIENT if config["LDAP_TLS_VALIDATE"] else None,
+        )
+    return Server(url, use_ssl=use_ssl, tls=tls, get_info=NONE,
+                  connect_timeout=config["LDAP_CONNECT_TIMEOUT"])
+
+
+def default_demo_file():
+    return os.path.join(os.path.dirname(__file__), "demo", "directory.json")
+
+
+def load_demo_directory(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _demo_server(demo):
+    """An ldap3 mock server holding the demo directory's entries."""
+    server = Server("kundweb-demo", get_info=OFFLINE_AD_2012_R2)
+    loader = Connection(server, client_strategy=MOCK_SYNC)
+    for entry in demo["entries"]:
+        attributes = dict(entry["attributes"])
+        if "objectGUID" in attributes:
+            attributes["objectGUID"] = uuid.UUID(attributes["objectGUID"]).bytes_le
+        loader.strategy.add_entry(entry["dn"], attributes)
+    return server
+
+
+def _account_from_entry(entry):
+    raw = entry.get("raw_attributes", {})
+
+    def text(name):
+        values = _text_values(raw, name)
+        return values[0] if values else ""
+
+    uac = _int(text("userAccountControl"))
+    expires = _int(text("accountExpires"))
+    guid_raw = raw.get("objectGUID") or []
+    guid = str(uuid.UUID(bytes_le=bytes(guid_raw[0]))) if guid_raw and len(guid_raw[0]) == 16 else ""
+    return DirectoryAccount(
+        dn=entry["dn"],
+        username=text("sAMAccountName"),
+        display_name=text("displayName") or " ".join(filter(None, [text("givenName"), text("sn")]))
+        or text("sAMAccountName"),
+        email=text("mail"),
+        title=text("title"),
+        department=text("department"),
+        phone=text("telephoneNumber"),
+        ip_phone=text("ipPhone"),
+        mobile=text("mobile"),
+        guid=guid,
+        disabled=bool(uac & UAC_DISABLED),
+        locked=bool(uac & UAC_LOCKOUT) or _int(text("lockoutTime")) > 0,
+        expired=expires not in NEVER_EXPIRES and filetime_to_datetime(expires) <= datetime.now(timezone.utc),
+        password_expired=bool(uac & UAC_PASSWORD_EXPIRED),
+        group_dns=frozenset(_member_of_raw(raw)),
+    )
+
+
+def filetime_to_datetime(value):
+    """AD's 100-ns FILETIME as an aware UTC datetime."""
+    return datetime.fromtimestamp((value - FILETIME_EPOCH_OFFSET) / 10_000_000, tz=timezone.utc)
+
+
+def _member_of_raw(raw):
+    return _text_values(raw, "memberOf")
+
+
+def _text_values(raw, name):
+    for key, values in raw.items():
+        if key.lower() == name.lower():
+            return [v.decode("utf-8", "replace") if isinstance(v, (bytes, bytearray)) else str(v)
+                    for v in values]
+    return []
+
+
+def _int(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _reason_code(result):
+    match = _AD_REASON_PATTERN.search(result.get("message") or "")
+    if match:
+        return match.group(1).lower()
+    return "52e" if result.get("result") == 49 else f"ldap-{result.get('result')}"
+
+
+def _raise_if_timed_out(conn):
+    if conn.result and conn.result.get("result") in (51, 52, 81):  # busy, unavailable, down
+        raise DirectoryUnavailable(conn.result.get("message") or conn.result.get("description"))
+
+
+def _safe_unbind(conn):
+    try:
+        conn.unbind()
+    except Exception:  # noqa: BLE001 - closing a broken socket must never mask the real error
+        pass

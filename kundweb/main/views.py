@@ -1,0 +1,27 @@
+"""The start page: one per role, the user's highest role by default."""
+from flask import abort, redirect, url_for
+from flask_login import current_user, login_required
+
+from kundweb.audit import services as audit
+from kundweb.auth.services import ROLES
+from kundweb.main import bp
+from kundweb.web import render
+
+
+@bp.route("/")
+@login_required
+def index():
+    return redirect(url_for("main.start", role=current_user.primary_role))
+
+
+@bp.route("/start/<role>")
+@login_required
+def start(role):
+    if role not in ROLES:
+        abort(404)
+    if not current_user.has_role(role):
+        abort(403)
+    context = {}
+    if role == "admin":
+        context["audit_events"] = audit.recent_events(limit=15)
+    return render(f"main/start_{role}.html", role=role, **context)

@@ -1,0 +1,65 @@
+"""Rendering pages or fragments for htmx, and the headers every response carries."""
+from flask import current_app, render_template, request
+from flask_login import current_user
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+])
+
+
+def wants_fragment(target_id):
+    """True when htmx asked to swap just `target_id`.
+
+    Decided by the target, never by "it is an htmx request": boosted links and
+    history restores send HX-Request too and need the whole page.
+    """
+    if request.headers.get("HX-History-Restore-Request") == "true":
+        return False
+    return request.headers.get("HX-Target") == target_id
+
+
+def render(template, fragment=None, target=None, **context):
+    """Render the page, or only `fragment` when htmx targeted `target`."""
+    if fragment and target and wants_fragment(target):
+        return render_template(fragment, **context)
+    return render_template(template, **context)
+
+
+def init_app(app):
+    app.after_request(add_security_headers)
+
+
+def add_security_headers(response):
+    """Headers for every response: pages, fragments, errors, API answers and downloads."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # The same URL answers with a page or a fragment, so caches must key on it.
+    headers.add("Vary", "HX-Request")
+    if request.endpoint != "static" and "Cache-Control" not in headers and _is_private(response):
+        headers["Cache-Control"] = "no-store"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def _is_private(response):
+    """Anything shown to a logged-in person, and every HTML page (it may carry a CSRF token)."""
+    try:
+        logged_in = current_user.is_authenticated
+    except Exception:  # noqa: BLE001 - the session store may be the thing that is down
+        logged_in = False
+    return logged_in or response.mimetype == "text/html"
