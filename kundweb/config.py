@@ -36,7 +36,7 @@ class Config:
     LDAP_CA_CERTS_FILE = os.environ.get("KUNDWEB_LDAP_CA_CERTS_FILE")
     # Seconds; short enough that a dead directory gives an answer, not a hung worker.
     LDAP_CONNECT_TIMEOUT = float(os.environ.get("KUNDWEB_LDAP_CONNECT_TIMEOUT", "3"))
-    LDAP_RECEIVE_TIMEOUT = float(os.environ.get("KUNDWEB_LDAP_RECEIVE_TIMEOUT", "4"))
+    LDAP_RECEIVE_TIMEOUT = int(os.environ.get("KUNDWEB_LDAP_RECEIVE_TIMEOUT", "4"))  # ldap3 needs whole seconds
     # Group DN -> role; membership may be nested. Everyone who can log in is an employee.
     LDAP_GROUP_ROLES = _env_json("KUNDWEB_LDAP_GROUP_ROLES", {})
     # "matching-rule" uses AD's LDAP_MATCHING_RULE_IN_CHAIN; "walk" follows memberOf
@@ -67,7 +67,7 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
-    """pytest: an in-memory-free SQLite file per run unless KUNDWEB_DATABASE_URL is set."""
+    """pytest: the demo directory and a throwaway database chosen by the test fixtures."""
 
     TESTING = True
     SECRET_KEY = "testing-secret-key"
@@ -105,6 +105,8 @@ def check_production_config(config):
         problems.append("DEBUG must be off")
     if not config.get("LDAP_TLS_VALIDATE"):
         problems.append("LDAP TLS certificate validation must be on")
+    if not config.get("LDAP_URL"):
+        problems.append("KUNDWEB_LDAP_URL must be set (the demo directory is for demos only)")
     if config.get("LDAP_URL", "").startswith("ldap://") and not config.get("LDAP_START_TLS"):
         problems.append("the directory must be reached over ldaps:// or with StartTLS")
     if problems:

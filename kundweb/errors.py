@@ -1,7 +1,7 @@
 """Swedish error pages (JSON under /api/), and 503 when the database is unreachable."""
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -32,12 +32,16 @@ def init_app(app):
 
 
 def error_response(status, detail=None):
+    """A response object: JSON for the API, otherwise the Swedish error page."""
     title, text = MESSAGES.get(status, MESSAGES[500])
     if request.path.startswith("/api/") or request.path == "/healthz":
-        return jsonify({"error": detail or text}), status
-    # Error pages never ask for the logged-in user: the session store may be what failed.
-    return render_template("errors/error.html", status=status, title=title, text=detail or text,
-                           show_user=False), status
+        response = jsonify({"error": detail or text})
+    else:
+        # Error pages never ask for the logged-in user: the session store may be what failed.
+        response = make_response(render_template("errors/error.html", status=status, title=title,
+                                                 text=detail or text, show_user=False))
+    response.status_code = status
+    return response
 
 
 def handle_csrf_error(error):
@@ -50,7 +54,7 @@ def handle_http_error(error):
         return error
     response = error_response(error.code)
     if error.code == 405 and getattr(error, "valid_methods", None):
-        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+        response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
 
 

@@ -1,0 +1,106 @@
+"""Shared fixtures: the app on SQLite or PostgreSQL, clients, logging in as each role."""
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from kundweb import create_app
+from kundweb.extensions import db
+
+DEMO_PASSWORDS = {"employee": ("anna", "demo-anna"), "agent": ("bertil", "demo-bertil"),
+                  "communicator": ("cecilia", "demo-cecilia"), "admin": ("david", "demo-david")}
+CSRF_PATTERNS = [re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
+                 re.compile(r'"X-CSRFToken": "([^"]+)"')]
+
+
+def real_servers_required():
+    """`make test` sets this: a missing real server is then a failure, not a skip."""
+    return os.environ.get("KUNDWEB_REQUIRE_REAL_SERVERS") == "1"
+
+
+def require_env(*names):
+    missing = [name for name in names if not os.environ.get(name)]
+    if missing:
+        message = f"real test server not configured ({', '.join(missing)}); run `make test`"
+        if real_servers_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    return [os.environ[name] for name in names]
+
+
+def database_url(tmp_path_factory):
+    return os.environ.get("KUNDWEB_TEST_DATABASE_URL") or (
+        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "kundweb-test.sqlite3"))
+
+
+def reset_schema(app):
+    """An empty database brought to the latest migration, so the migrations are tested too."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade(directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+
+
+def empty_tables(app):
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory)})
+    reset_schema(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Each test starts with empty tables (only for tests that use the app)."""
+    yield
+    if "app" in request.fixturenames:
+        empty_tables(request.getfixturevalue("app"))
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client, path="/login"):
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    for pattern in CSRF_PATTERNS:
+        match = pattern.search(html)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no CSRF token on {path}")
+
+
+def post_login(client, username, password, **kwargs):
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": csrf_token(client)}, **kwargs)
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the test client in as the demo user of a role, through the real login form."""
+
+    def login(role):
+        username, password = DEMO_PASSWORDS[role]
+        response = post_login(client, username, password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return login

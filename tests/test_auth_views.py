@@ -1,0 +1,160 @@
+"""Login and logout through HTTP, with the demo directory and with a dead or silent one."""
+import socket
+import threading
+import time
+
+import pytest
+
+from kundweb import create_app
+from tests.conftest import csrf_token, post_login
+
+
+def test_login_page_in_demo_mode_lists_demo_users_and_says_demo(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "DEMO" in html
+    for username in ("anna", "bertil", "cecilia", "david"):
+        assert f"<code>{username}</code>" in html
+    assert 'lang="sv"' in html and "Logga in" in html
+
+
+@pytest.mark.parametrize("role, start", [
+    ("employee", "/start/employee"), ("agent", "/start/agent"),
+    ("communicator", "/start/communicator"), ("admin", "/start/admin"),
+])
+def test_each_role_lands_on_its_start_page(client, login_as, role, start):
+    login_as(role)
+    response = client.get("/")
+    assert response.headers["Location"].endswith(start)
+    page = client.get(start)
+    assert page.status_code == 200
+    assert "DEMO" in page.get_data(as_text=True)
+
+
+def test_wrong_password_shows_generic_swedish_message(client):
+    response = post_login(client, "bertil", "fel-lösenord")
+    assert response.status_code == 401
+    assert "Fel användarnamn eller lösenord" in response.get_data(as_text=True)
+
+
+def test_disabled_account_gets_the_same_message(client):
+    response = post_login(client, "helena", "demo-helena")
+    assert response.status_code == 401
+    assert "Fel användarnamn eller lösenord" in response.get_data(as_text=True)
+
+
+def test_blank_fields_are_refused_with_field_messages(client):
+    response = post_login(client, "  ", "")
+    html = response.get_data(as_text=True)
+    assert response.status_code in (400, 401)
+    assert "Fyll i" in html
+
+
+def test_sixth_wrong_password_is_throttled(client, app):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_USER"]):
+        assert post_login(client, "bertil", "fel").status_code == 401
+    response = post_login(client, "bertil", "demo-bertil")
+    assert response.status_code == 429
+    assert "För många misslyckade inloggningsförsök" in response.get_data(as_text=True)
+
+
+def test_employee_cannot_open_admin_start_page(client, login_as):
+    login_as("employee")
+    response = client.get("/start/admin")
+    assert response.status_code == 403
+    assert "Åtkomst nekad" in response.get_data(as_text=True)
+
+
+def test_open_redirect_is_not_followed(client):
+    token = csrf_token(client)
+    response = client.post("/login?next=//evil.example/x", data={
+        "username": "anna", "password": "demo-anna", "csrf_token": token})
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_logout_ends_the_session_on_the_server_and_a_replayed_cookie_is_refused(app, client, login_as):
+    login_as("agent")
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/start/agent")})
+    assert response.status_code == 302
+    assert "cookies" in response.headers["Clear-Site-Data"]
+    replay = app.test_client()
+    replay.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    response = replay.get("/start/agent")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_logout_requires_post(client, login_as):
+    login_as("employee")
+    assert client.get("/logout").status_code == 405
+    assert client.get("/start/employee").status_code == 200
+
+
+def _app_with_directory(tmp_path, url, receive_timeout=1):
+    return create_app({
+        "ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3",
+        "LDAP_URL": url, "LDAP_BASE_DN": "DC=kundweb,DC=test", "LDAP_BIND_DN": "CN=svc,DC=kundweb,DC=test",
+        "LDAP_BIND_PASSWORD": "x", "LDAP_DOMAIN": "KUNDWEB", "LDAP_UPN_SUFFIX": "kundweb.test",
+        "LDAP_CONNECT_TIMEOUT": 1.0, "LDAP_RECEIVE_TIMEOUT": receive_timeout,
+        "LDAP_GROUP_ROLES": {},
+    })
+
+
+def _prepared(app):
+    from tests.conftest import reset_schema
+
+    reset_schema(app)
+    return app.test_client()
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_directory_down_gives_clear_error_quickly(tmp_path):
+    app = _app_with_directory(tmp_path, f"ldap://127.0.0.1:{_free_port()}")
+    client = _prepared(app)
+    assert "Demokonton" not in client.get("/login").get_data(as_text=True)
+    started = time.monotonic()
+    response = post_login(client, "anna", "pw")
+    assert time.monotonic() - started < 5
+    assert response.status_code == 503
+    assert "Katalogtjänsten (Active Directory) svarar inte" in response.get_data(as_text=True)
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json["directory"] == "down"
+
+
+def test_silent_directory_times_out_instead_of_hanging_the_worker(tmp_path):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted = []
+    stop = threading.Event()
+
+    def accept_and_say_nothing():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept_and_say_nothing, daemon=True)
+    thread.start()
+    try:
+        app = _app_with_directory(tmp_path, f"ldap://127.0.0.1:{listener.getsockname()[1]}", receive_timeout=1)
+        client = _prepared(app)
+        started = time.monotonic()
+        response = post_login(client, "anna", "pw")
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in accepted:
+            conn.close()
+        listener.close()
+    assert accepted, "the app never connected to the silent server"
+    assert response.status_code == 503
+    assert elapsed < 4, f"took {elapsed:.1f}s"
