@@ -33,3 +33,14 @@ def check_directory():
     click.echo(status)
     if status == "down":
         raise SystemExit(1)
+
+
+@kundweb_cli.command("scheduler")
+def scheduler_command():
+    """Run the one scheduler process (never inside web workers)."""
+    import logging
+
+    from kundweb import scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    scheduler.run(current_app)

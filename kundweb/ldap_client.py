@@ -120,7 +120,8 @@ class Directory:
     def _connect(self, user, password):
         """Open and bind; returns (connection, bound). Raises DirectoryUnavailable."""
         options = dict(user=user, password=password, authentication=SIMPLE, read_only=True,
-                       raise_exceptions=False, receive_timeout=int(self.config["LDAP_RECEIVE_TIMEOUT"]))
+                       raise_exceptions=False, auto_referrals=False,
+                       receive_timeout=int(self.config["LDAP_RECEIVE_TIMEOUT"]))
         if self.mock:
             options["client_strategy"] = MOCK_SYNC
         conn = Connection(self.server, **options)

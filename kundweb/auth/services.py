@@ -232,3 +232,17 @@ def end_session(session, reason, now=None, actor=None):
     action = "auth.logout" if reason == "logout" else "auth.session_ended"
     audit.record(action, actor or audit.SYSTEM, "user", session.username, {"reason": reason}, now)
     db.session.commit()
+
+
+def purge_old_sessions(now=None, keep_days=30):
+    """Delete sessions ended (or idle) long ago and failed logins outside every throttle window."""
+    now = now or utcnow()
+    config = current_app.config
+    cutoff = now - timedelta(days=keep_days)
+    idle_cutoff = now - timedelta(hours=config["SESSION_IDLE_HOURS"]) - timedelta(days=keep_days)
+    ended = db.session.execute(db.delete(UserSession).where(
+        db.or_(UserSession.ended_at < cutoff, UserSession.last_seen_at < idle_cutoff))).rowcount
+    failures = db.session.execute(db.delete(LoginFailure).where(
+        LoginFailure.failed_at < now - timedelta(days=1))).rowcount
+    db.session.commit()
+    return ended, failures

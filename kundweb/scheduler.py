@@ -1,0 +1,138 @@
+"""The one scheduler process (`flask kundweb scheduler`): APScheduler 3 and the job list.
+
+Web workers never run jobs. A second scheduler started by mistake waits idle
+for the single-instance lock (a PostgreSQL advisory lock, or a file lock beside
+the SQLite database) and takes over only if the first one dies, so no job runs
+twice at once. Jobs are thin wrappers over services, each in an app context.
+"""
+import fcntl
+import logging
+import os
+import signal
+import time
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import text
+
+from kundweb.extensions import db
+
+log = logging.getLogger(__name__)
+
+LOCAL_TZ = ZoneInfo("Europe/Stockholm")
+ADVISORY_LOCK_KEY = 0x4B57_5343  # "KWSC": Kundweb scheduler
+LOCK_RETRY_SECONDS = 15
+
+
+def housekeeping(app):
+    """Forget ended sessions and old failed-login records."""
+    from kundweb.auth.services import purge_old_sessions
+
+    with app.app_context():
+        purge_old_sessions()
+
+
+# (id, function, trigger, trigger arguments). Each function takes the app.
+JOBS = [
+    ("housekeeping", housekeeping, "interval", {"hours": 1}),
+]
+
+
+class SchedulerLock:
+    """Held for the whole life of the scheduler process; released by the OS if it dies."""
+
+    def __init__(self, app):
+        self.app = app
+        self._connection = None
+        self._file = None
+
+    def acquire(self):
+        with self.app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                return self._acquire_advisory_lock()
+        return self._acquire_file_lock()
+
+    def _acquire_advisory_lock(self):
+        # A session-level advisory lock lives as long as this dedicated connection.
+        connection = db.engine.connect()
+        got_it = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
+        connection.commit()
+        if got_it:
+            self._connection = connection
+        else:
+            connection.close()
+        return bool(got_it)
+
+    def _acquire_file_lock(self):
+        handle = open(lock_file_path(self.app), "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+        return True
+
+    def release(self):
+        if self._connection is not None:
+            # Unlock explicitly: close() only returns the connection to the pool, lock and all.
+            self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            self._connection.commit()
+            self._connection.close()
+            self._connection = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def lock_file_path(app):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///") + ".scheduler.lock"
+    return os.path.join(app.instance_path, "scheduler.lock")
+
+
+def build_scheduler(app):
+    scheduler = BlockingScheduler(timezone=LOCAL_TZ, job_defaults={
+        "coalesce": True,  # after downtime, run a missed job once, not once per missed slot
+        "max_instances": 1,
+        "misfire_grace_time": 3600,
+    })
+    for job_id, function, trigger, arguments in JOBS:
+        scheduler.add_job(function, trigger, args=[app], id=job_id, replace_existing=True, **arguments)
+    return scheduler
+
+
+def run(app, max_wait_seconds=None):
+    """Wait for the lock, catch up, then run the jobs until SIGTERM/SIGINT."""
+    lock = SchedulerLock(app)
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    waited = 0.0
+    while not lock.acquire():
+        if waited == 0:
+            log.warning("another scheduler holds the lock; staying idle until it stops")
+        if max_wait_seconds is not None and waited >= max_wait_seconds:
+            return False
+        time.sleep(LOCK_RETRY_SECONDS)
+        waited += LOCK_RETRY_SECONDS
+    log.info("scheduler lock acquired (pid %s)", os.getpid())
+    scheduler = build_scheduler(app)
+    try:
+        for _, function, _, _ in JOBS:  # a restart catches up at once instead of waiting a period
+            function(app)
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        lock.release()
+    return True

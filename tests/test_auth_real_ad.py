@@ -1,0 +1,163 @@
+"""Login, roles and session re-checks against the real Samba AD DC that `make test` starts."""
+import os
+import signal
+import subprocess
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+
+from kundweb import create_app, ldap_client
+from kundweb.auth import services
+from kundweb.auth.models import UserSession
+from kundweb.extensions import db
+from tests.conftest import post_login, require_env
+
+pytestmark = pytest.mark.real_ad
+GROUPS = "CN=Users,DC=kundweb,DC=test"
+
+
+@pytest.fixture(scope="module")
+def ad_env():
+    names = ["KUNDWEB_TEST_AD_URL", "KUNDWEB_TEST_AD_BASE_DN", "KUNDWEB_TEST_AD_BIND_DN",
+             "KUNDWEB_TEST_AD_BIND_PASSWORD", "KUNDWEB_TEST_AD_DOMAIN", "KUNDWEB_TEST_AD_UPN_SUFFIX",
+             "KUNDWEB_TEST_SAMBA_CONF"]
+    return dict(zip(names, require_env(*names)))
+
+
+@pytest.fixture
+def ad_app(app, ad_env):
+    """The app against real AD, on the same test database as `app` (so it is cleaned alike)."""
+    return create_app({
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "LDAP_URL": ad_env["KUNDWEB_TEST_AD_URL"],
+        "LDAP_BASE_DN": ad_env["KUNDWEB_TEST_AD_BASE_DN"],
+        "LDAP_BIND_DN": ad_env["KUNDWEB_TEST_AD_BIND_DN"],
+        "LDAP_BIND_PASSWORD": ad_env["KUNDWEB_TEST_AD_BIND_PASSWORD"],
+        "LDAP_DOMAIN": ad_env["KUNDWEB_TEST_AD_DOMAIN"],
+        "LDAP_UPN_SUFFIX": ad_env["KUNDWEB_TEST_AD_UPN_SUFFIX"],
+        "LDAP_NESTED_GROUPS": "matching-rule",
+        "LDAP_CONNECT_TIMEOUT": 2.0,
+        "LDAP_RECEIVE_TIMEOUT": 2,
+        "LDAP_GROUP_ROLES": {
+            f"CN=KW-Kundtjanst,{GROUPS}": "agent",
+            f"CN=KW-Kommunikation,{GROUPS}": "communicator",
+            f"CN=KW-Kundcenterledning,{GROUPS}": "admin",
+        },
+    })
+
+
+@pytest.fixture
+def directory(ad_app):
+    return ldap_client.get_directory(ad_app)
+
+
+def samba_tool(ad_env, *args):
+    subprocess.run(["samba-tool", *args, "-s", ad_env["KUNDWEB_TEST_SAMBA_CONF"]],
+                   check=True, capture_output=True, timeout=60)
+
+
+@contextmanager
+def samba_paused():
+    """Freeze the real Samba process (the kernel still accepts TCP, nothing answers), then thaw it."""
+    pid_file = os.path.join(os.path.dirname(os.path.dirname(__file__)), ".testservers", "samba.pid")
+    with open(pid_file) as handle:
+        pid = int(handle.read().strip())
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+@pytest.mark.parametrize("login_name, roles", [
+    ("anna", ["employee"]),
+    ("bertil", ["employee", "agent"]),
+    ("KUNDWEB\\bertil", ["employee", "agent"]),
+    ("bertil@kundweb.test", ["employee", "agent"]),
+    ("erik", ["employee", "agent"]),  # KW-Kvall-Vikarier ⊂ KW-Kundtjanst-Kvall ⊂ KW-Kundtjanst
+    ("cecilia", ["employee", "communicator"]),
+    ("david", ["employee", "admin"]),
+    ("frida", ["employee", "agent", "communicator"]),
+])
+def test_roles_come_from_direct_and_nested_groups(ad_app, directory, login_name, roles):
+    password = login_name.split("\\")[-1].split("@")[0].capitalize() + "-pw-1"
+    with ad_app.app_context():
+        _, session = services.log_in(login_name, password, "127.0.0.1", directory)
+        assert session.roles.split(",") == roles
+
+
+def test_display_name_with_swedish_letters_round_trips(ad_app, directory):
+    with ad_app.app_context():
+        _, session = services.log_in("bertil", "Bertil-pw-1", "127.0.0.1", directory)
+        assert session.display_name == "Bertil Öberg"
+
+
+@pytest.mark.parametrize("username, password, code", [
+    ("bertil", "wrong-password", "52e"),
+    ("helena", "Helena-pw-1", "533"),  # disabled
+    ("ivar", "Ivar-pw-1", "701"),  # account expired
+    ("nobody-here", "whatever", "525"),
+])
+def test_refusals_are_generic_but_the_log_has_ad_reason(ad_app, directory, caplog, username, password, code):
+    with ad_app.app_context(), pytest.raises(services.InvalidLogin):
+        services.log_in(username, password, "127.0.0.1", directory)
+    assert f"AD code {code}" in caplog.text
+
+
+def test_injection_string_finds_nobody(directory):
+    with pytest.raises(ldap_client.AuthenticationFailed):
+        directory.authenticate("*", "Bertil-pw-1")
+    assert directory.find_account("*)(sAMAccountName=*") is None
+
+
+def test_login_and_logout_over_http(ad_app):
+    client = ad_app.test_client()
+    response = post_login(client, "KUNDWEB\\frida", "Frida-pw-1")
+    assert response.status_code == 302
+    page = client.get("/", follow_redirects=True)
+    assert page.status_code == 200 and "Frida Holm" in page.get_data(as_text=True)
+    assert "DEMO" not in page.get_data(as_text=True)
+
+
+def test_disabled_user_loses_open_session_at_the_recheck(ad_app, ad_env):
+    client = ad_app.test_client()
+    assert post_login(client, "gustav", "Gustav-pw-1").status_code == 302
+    assert client.get("/start/agent").status_code == 200
+    samba_tool(ad_env, "user", "disable", "gustav")
+    try:
+        assert client.get("/start/agent").status_code == 200  # not yet due for a re-check
+        _make_recheck_due(ad_app, "gustav")
+        response = client.get("/start/agent")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+        with ad_app.app_context():
+            session = db.session.scalars(db.select(UserSession).filter_by(username="gustav")).one()
+            assert session.end_reason == "account-disabled"
+        assert post_login(client, "gustav", "Gustav-pw-1").status_code == 401
+    finally:
+        samba_tool(ad_env, "user", "enable", "gustav")
+
+
+def test_frozen_directory_gives_clear_error_in_time_and_logged_in_users_keep_working(ad_app):
+    client_in = ad_app.test_client()
+    assert post_login(client_in, "bertil", "Bertil-pw-1").status_code == 302
+    with samba_paused():
+        _make_recheck_due(ad_app, "bertil")
+        started = time.monotonic()
+        assert client_in.get("/start/agent").status_code == 200  # re-check postponed, not fatal
+        client_new = ad_app.test_client()
+        response = post_login(client_new, "anna", "Anna-pw-1")
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503
+        assert "svarar inte" in response.get_data(as_text=True)
+        assert elapsed < 12, f"took {elapsed:.1f}s"
+        assert client_in.get("/start/agent").status_code == 200  # and no second wait: retry later
+
+
+def _make_recheck_due(app, username):
+    with app.app_context():
+        for session in db.session.scalars(db.select(UserSession).filter_by(username=username, ended_at=None)):
+            session.roles_checked_at -= timedelta(seconds=app.config["ROLE_RECHECK_SECONDS"] + 1)
+        db.session.commit()
