@@ -73,11 +73,15 @@ def register_login(app):
 def register_blueprints(app):
     from kundweb.api import bp as api_bp
     from kundweb.auth import bp as auth_bp
+    from kundweb.crisis import bp as crisis_bp
+    from kundweb.hours import bp as hours_bp
     from kundweb.main import bp as main_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(hours_bp)
+    app.register_blueprint(crisis_bp)
 
 
 def register_request_hooks(app):

@@ -51,6 +51,17 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("KUNDWEB_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("KUNDWEB_LOGIN_FAILURE_WINDOW_MINUTES", "15"))
 
+    MAIL_SERVER = os.environ.get("KUNDWEB_MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("KUNDWEB_MAIL_PORT", "25"))
+    MAIL_FROM = os.environ.get("KUNDWEB_MAIL_FROM", "kundweb@kundweb.demo")
+    MAIL_USE_TLS = _env_bool("KUNDWEB_MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("KUNDWEB_MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("KUNDWEB_MAIL_PASSWORD")
+    MAIL_TIMEOUT = float(os.environ.get("KUNDWEB_MAIL_TIMEOUT", "10"))
+
+    # How often open pages ask whether the crisis banner changed.
+    CRISIS_POLL_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_POLL_SECONDS", "20"))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "kundweb_session"

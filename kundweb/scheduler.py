@@ -32,9 +32,19 @@ def housekeeping(app):
         purge_old_sessions()
 
 
+def crisis_notifications(app):
+    """E-mail subscribers once when a crisis message starts (caught up after downtime)."""
+    from kundweb.crisis.services import handle_started_messages
+    from kundweb.mail import send_mail
+
+    with app.app_context():
+        handle_started_messages(send_mail)
+
+
 # (id, function, trigger, trigger arguments). Each function takes the app.
 JOBS = [
     ("housekeeping", housekeeping, "interval", {"hours": 1}),
+    ("crisis_notifications", crisis_notifications, "interval", {"seconds": 30}),
 ]
 
 

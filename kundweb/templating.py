@@ -1,18 +1,23 @@
-"""Jinja filters and globals: local times, role labels, the navigation by role."""
+"""Jinja filters and globals: local times, role labels, navigation, the banner and "open now"."""
+import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from kundweb.auth.services import ROLE_LABELS
 
 LOCAL_TZ = ZoneInfo("Europe/Stockholm")
-START_PAGE_LABELS = {
-    "employee": "Min startsida",
-    "agent": "Kundtjänst",
-    "communicator": "Kommunikation",
-    "admin": "Administration",
-}
+# (label, endpoint, endpoint arguments, role needed), in menu order.
+NAV_ENTRIES = [
+    ("Min startsida", "main.start", {"role": "employee"}, "employee"),
+    ("Kundtjänst", "main.start", {"role": "agent"}, "agent"),
+    ("Kommunikation", "main.start", {"role": "communicator"}, "communicator"),
+    ("Krisinformation", "crisis.index", {}, "communicator"),
+    ("Administration", "main.start", {"role": "admin"}, "admin"),
+    ("Öppettider", "hours.admin", {}, "admin"),
+]
 
 
 @dataclass(frozen=True)
@@ -22,9 +27,9 @@ class NavItem:
 
 
 def nav_items(user):
-    """The menu a user sees: a start page for each role held (admins see them all)."""
-    return [NavItem(START_PAGE_LABELS[role], url_for("main.start", role=role))
-            for role in START_PAGE_LABELS if user.has_role(role)]
+    """The menu a user sees: the entries of every role held (admins see them all)."""
+    return [NavItem(label, url_for(endpoint, **arguments))
+            for label, endpoint, arguments, role in NAV_ENTRIES if user.has_role(role)]
 
 
 def localtime(value, fmt="%Y-%m-%d %H:%M"):
@@ -34,11 +39,70 @@ def localtime(value, fmt="%Y-%m-%d %H:%M"):
     return value.astimezone(LOCAL_TZ).strftime(fmt)
 
 
+@dataclass(frozen=True)
+class BannerState:
+    messages: list
+    etag: str
+
+
+@dataclass(frozen=True)
+class HoursLine:
+    open: bool
+    text: str
+    maintenance: str | None
+
+
+def crisis_banner_state():
+    """The active crisis messages for the page being rendered (empty if the database is down)."""
+    from kundweb.crisis import services as crisis
+
+    try:
+        messages = crisis.active_messages()
+    except SQLAlchemyError:
+        _forget_failed_query("crisis banner")
+        messages = []
+    return BannerState(messages, crisis.etag_for(messages))
+
+
+def kundcenter_status():
+    """"Öppet nu, stänger 17.00" and any maintenance of the digital channels, or None."""
+    from kundweb.database import utcnow
+    from kundweb.hours import services as hours
+
+    now = utcnow()
+    try:
+        status = hours.status_now(now)
+        digital = hours.digital_status(now)
+    except SQLAlchemyError:
+        _forget_failed_query("opening hours")
+        return None
+    maintenance = None
+    if not digital.open:
+        maintenance = f"stängda för {digital.window.note} till {localtime(digital.window.ends_at, '%H.%M')}"
+    return HoursLine(status.open, hours.describe_status(status, now), maintenance)
+
+
+def _forget_failed_query(what):
+    from kundweb.extensions import db
+
+    logging.getLogger(__name__).warning("%s left out of the page: database unavailable", what)
+    db.session.rollback()
+
+
 def init_app(app):
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["crisis_banner_state"] = crisis_banner_state
+    app.jinja_env.globals["kundcenter_status"] = kundcenter_status
+    app.jinja_env.globals["crisis_body_html"] = _crisis_body_html
 
     @app.context_processor
     def inject_globals():
         return {"demo_mode": app.config["DIRECTORY_MODE"] == "demo", "role_labels": ROLE_LABELS}
+
+
+def _crisis_body_html(text):
+    from kundweb.crisis.services import body_html
+
+    return body_html(text)

@@ -11,7 +11,18 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def _url_for_rule(rule):
-    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "1", rule.rule)
+    """A URL that matches the rule, with a plausible value for each argument."""
+    from werkzeug.routing.converters import AnyConverter, IntegerConverter
+
+    values = {}
+    for name, converter in rule._converters.items():
+        if isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0]
+        elif isinstance(converter, IntegerConverter):
+            values[name] = 1
+        else:
+            values[name] = "x"
+    return rule.build(values, append_unknown=False)[1]
 
 
 def test_every_state_changing_route_refuses_a_request_without_csrf_token(app, client, login_as):

@@ -4,6 +4,8 @@ from flask_login import current_user, login_required
 
 from kundweb.audit import services as audit
 from kundweb.auth.services import ROLES
+from kundweb.crisis import services as crisis
+from kundweb.crisis.forms import SubscriptionForm
 from kundweb.main import bp
 from kundweb.web import render
 
@@ -22,6 +24,11 @@ def start(role):
     if not current_user.has_role(role):
         abort(403)
     context = {}
+    if role == "employee":
+        context["subscription_form"] = SubscriptionForm(
+            formdata=None, subscribe=crisis.is_subscribed(current_user.username))
+    if role == "agent":
+        context["crisis_with_scripts"] = [m for m in crisis.active_messages() if m.scripts]
     if role == "admin":
         context["audit_events"] = audit.recent_events(limit=15)
     return render(f"main/start_{role}.html", role=role, **context)

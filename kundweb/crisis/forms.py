@@ -1,0 +1,36 @@
+"""Forms for crisis messages, their scheduling and their agent scripts."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, Optional
+
+from kundweb.crisis.models import SEVERITIES
+from kundweb.forms import LocalDateTimeField
+
+
+class MessageForm(FlaskForm):
+    title = StringField("Rubrik", validators=[DataRequired("Skriv en rubrik."), Length(max=200)],
+                        description="Kort och tydlig, t.ex. ”Vattenläcka i centrala Luleå”.")
+    body = TextAreaField(
+        "Text", validators=[DataRequired("Skriv meddelandets text."), Length(max=5000)],
+        description="Tom rad ger nytt stycke. Länkar: skriv adressen (https://…) eller [text](https://…). "
+                    "HTML visas som text.")
+    severity = RadioField("Allvarlighetsgrad", choices=list(SEVERITIES.items()), default="warning",
+                          validators=[DataRequired("Välj allvarlighetsgrad.")])
+    hours_opens = TimeField("Kundcenter öppnar", validators=[Optional()],
+                            description="Fyll i om Kundcenter ska ha utökade öppettider medan meddelandet visas.")
+    hours_closes = TimeField("Kundcenter stänger", validators=[Optional()])
+
+
+class ScheduleForm(FlaskForm):
+    starts_at = LocalDateTimeField("Visas från", validators=[DataRequired("Ange när meddelandet ska börja visas.")])
+    ends_at = LocalDateTimeField("Visas till (valfritt)", validators=[Optional()],
+                                 description="Lämna tomt om slutet inte är bestämt; du kan avsluta det när som helst.")
+
+
+class ScriptForm(FlaskForm):
+    question = StringField("Fråga som kunder ställer", validators=[DataRequired("Skriv frågan."), Length(max=300)])
+    answer = TextAreaField("Förberett svar", validators=[DataRequired("Skriv svaret."), Length(max=5000)])
+
+
+class SubscriptionForm(FlaskForm):
+    subscribe = BooleanField("Skicka e-post till mig när ett krismeddelande börjar visas")

@@ -1,0 +1,83 @@
+"""Crisis messages, their agent scripts, subscribers, and the once-only record of transitions."""
+from kundweb.database import UTCDateTime
+from kundweb.extensions import db
+
+SEVERITIES = {"info": "Information", "warning": "Varning", "critical": "Allvarlig"}
+
+
+class CrisisMessage(db.Model):
+    """A crisis message. Active when published and starts_at <= now < ends_at (or no end).
+
+    Whether it is active is always computed from these columns at request time,
+    never from a flag a job sets, so a stopped scheduler cannot leave a wrong banner.
+    """
+
+    __tablename__ = "crisis_message"
+
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(200), nullable=False)
+    body = db.Column(db.Text, nullable=False)
+    severity = db.Column(db.String(16), nullable=False, default="info")
+    starts_at = db.Column(UTCDateTime, index=True)  # None: a draft, not published
+    ends_at = db.Column(UTCDateTime, index=True)
+    hours_opens = db.Column(db.Time)  # Kundcenter's extended hours while the message is active
+    hours_closes = db.Column(db.Time)
+    created_at = db.Column(UTCDateTime, nullable=False)
+    created_by = db.Column(db.String(128), nullable=False)
+    updated_at = db.Column(UTCDateTime, nullable=False)
+    updated_by = db.Column(db.String(128), nullable=False)
+
+    scripts = db.relationship("CrisisScript", back_populates="message", order_by="CrisisScript.position",
+                              cascade="all, delete-orphan")
+
+    def status(self, now):
+        if self.starts_at is None:
+            return "draft"
+        if now < self.starts_at:
+            return "scheduled"
+        if self.ends_at is not None and now >= self.ends_at:
+            return "ended"
+        return "active"
+
+    @property
+    def severity_label(self):
+        return SEVERITIES.get(self.severity, self.severity)
+
+
+class CrisisScript(db.Model):
+    """A question callers ask during the crisis and the prepared answer agents give."""
+
+    __tablename__ = "crisis_script"
+
+    id = db.Column(db.Integer, primary_key=True)
+    message_id = db.Column(db.Integer, db.ForeignKey("crisis_message.id"), nullable=False, index=True)
+    position = db.Column(db.Integer, nullable=False, default=0)
+    question = db.Column(db.String(300), nullable=False)
+    answer = db.Column(db.Text, nullable=False)
+
+    message = db.relationship("CrisisMessage", back_populates="scripts")
+
+
+class CrisisTransition(db.Model):
+    """That a message's start (or end) side effects were handled; unique, so they happen once."""
+
+    __tablename__ = "crisis_transition"
+    __table_args__ = (db.UniqueConstraint("message_id", "transition", "starts_at"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    message_id = db.Column(db.Integer, db.ForeignKey("crisis_message.id"), nullable=False)
+    transition = db.Column(db.String(16), nullable=False)  # "start"
+    # A rescheduled start is a new transition; notifying about the old one does not count.
+    starts_at = db.Column(UTCDateTime, nullable=False)
+    handled_at = db.Column(UTCDateTime, nullable=False)
+    recipients = db.Column(db.Integer, nullable=False, default=0)
+
+
+class CrisisSubscriber(db.Model):
+    """A staff member who wants an e-mail when a crisis message starts."""
+
+    __tablename__ = "crisis_subscriber"
+
+    username = db.Column(db.String(128), primary_key=True)
+    email = db.Column(db.String(256), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False)

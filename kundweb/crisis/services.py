@@ -1,0 +1,340 @@
+"""Crisis messages: writing, publishing, scheduling and ending them; what is active now.
+
+Every change is audited with the text before and after. Activity is computed from
+the database at each call (starts_at <= now < ends_at), never from job state.
+"""
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from markupsafe import Markup, escape
+from sqlalchemy.exc import IntegrityError
+
+from kundweb.audit import services as audit
+from kundweb.crisis.models import SEVERITIES, CrisisMessage, CrisisScript, CrisisSubscriber, CrisisTransition
+from kundweb.database import utcnow
+from kundweb.extensions import db
+from kundweb.hours.calendar import STOCKHOLM, CrisisExtension
+
+log = logging.getLogger(__name__)
+
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+MAX_TITLE = 200
+MAX_BODY = 5000
+# [label](https://…) or a bare https:// address; nothing else becomes markup.
+LINK_PATTERN = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^\s)]{1,500})\)|(https?://[^\s<]{1,500}[^\s<.,;:!?)])")
+
+
+class CrisisError(Exception):
+    """A change that cannot be made; the message is Swedish and safe to show."""
+
+
+class MessageNotFound(CrisisError):
+    def __init__(self):
+        super().__init__("Meddelandet finns inte.")
+
+
+@dataclass(frozen=True)
+class MessageInput:
+    title: str
+    body: str
+    severity: str
+    hours_opens: time | None = None
+    hours_closes: time | None = None
+
+
+def active_messages(now=None):
+    """Published messages with starts_at <= now < ends_at, most severe first."""
+    now = now or utcnow()
+    rows = db.session.scalars(db.select(CrisisMessage).where(
+        CrisisMessage.starts_at.is_not(None), CrisisMessage.starts_at <= now,
+        db.or_(CrisisMessage.ends_at.is_(None), CrisisMessage.ends_at > now),
+    )).all()
+    return sorted(rows, key=lambda m: (SEVERITY_ORDER.get(m.severity, 9), -m.starts_at.timestamp()))
+
+
+def etag_for(messages):
+    """Changes whenever a message starts, ends or is edited; quoted as HTTP wants it."""
+    basis = ";".join(f"{m.id}:{m.updated_at.timestamp()}:{m.ends_at.timestamp() if m.ends_at else ''}"
+                     for m in messages)
+    return '"' + hashlib.sha256(basis.encode()).hexdigest()[:32] + '"'
+
+
+def all_messages(now=None):
+    """Every message for the communicators' list: active, scheduled, drafts, then ended."""
+    now = now or utcnow()
+    order = {"active": 0, "scheduled": 1, "draft": 2, "ended": 3}
+    rows = db.session.scalars(db.select(CrisisMessage).order_by(CrisisMessage.updated_at.desc())).all()
+    return sorted(rows, key=lambda m: order[m.status(now)])
+
+
+def get_message(message_id):
+    message = db.session.get(CrisisMessage, message_id)
+    if message is None:
+        raise MessageNotFound()
+    return message
+
+
+def hours_extensions_between(start, end):
+    """Opening-hours extensions of published messages whose time touches the dates start..end."""
+    range_start = datetime.combine(start, time(0), tzinfo=STOCKHOLM)
+    range_end = datetime.combine(end + timedelta(days=1), time(0), tzinfo=STOCKHOLM)
+    rows = db.session.scalars(db.select(CrisisMessage).where(
+        CrisisMessage.hours_closes.is_not(None), CrisisMessage.starts_at.is_not(None),
+        CrisisMessage.starts_at < range_end,
+        db.or_(CrisisMessage.ends_at.is_(None), CrisisMessage.ends_at > range_start),
+    )).all()
+    return [CrisisExtension(m.starts_at, m.ends_at, m.hours_opens, m.hours_closes, f"Kris: {m.title}")
+            for m in rows]
+
+
+def validate(data):
+    """Raise CrisisError for a message that cannot be saved."""
+    if not data.title.strip():
+        raise CrisisError("Skriv en rubrik.")
+    if len(data.title) > MAX_TITLE:
+        raise CrisisError(f"Rubriken får vara högst {MAX_TITLE} tecken.")
+    if not data.body.strip():
+        raise CrisisError("Skriv meddelandets text.")
+    if len(data.body) > MAX_BODY:
+        raise CrisisError(f"Texten får vara högst {MAX_BODY} tecken.")
+    if data.severity not in SEVERITIES:
+        raise CrisisError("Välj allvarlighetsgrad.")
+    if data.hours_opens and not data.hours_closes:
+        raise CrisisError("Ange när Kundcenter stänger under krisen, eller lämna båda tiderna tomma.")
+    if data.hours_opens and data.hours_closes and data.hours_closes <= data.hours_opens:
+        raise CrisisError("Stängningstiden måste vara senare än öppningstiden.")
+
+
+def create_message(actor, data, now=None):
+    """A new draft; raises CrisisError."""
+    now = now or utcnow()
+    validate(data)
+    message = CrisisMessage(title=data.title.strip(), body=data.body.strip(), severity=data.severity,
+                            hours_opens=data.hours_opens, hours_closes=data.hours_closes,
+                            created_at=now, created_by=actor.username, updated_at=now, updated_by=actor.username)
+    db.session.add(message)
+    db.session.flush()
+    audit.record("crisis.created", actor, "crisis_message", message.id, {"after": snapshot(message)}, now)
+    db.session.commit()
+    return message
+
+
+def update_message(actor, message_id, data, now=None):
+    """Change the text, severity or hours extension; visible everywhere at the next poll."""
+    now = now or utcnow()
+    validate(data)
+    message = get_message(message_id)
+    if message.status(now) == "ended":
+        raise CrisisError("Meddelandet har avslutats och kan inte ändras.")
+    before = snapshot(message)
+    message.title, message.body, message.severity = data.title.strip(), data.body.strip(), data.severity
+    message.hours_opens, message.hours_closes = data.hours_opens, data.hours_closes
+    _touch(message, actor, now)
+    audit.record("crisis.edited", actor, "crisis_message", message.id, {"before": before, "after": snapshot(message)},
+                 now)
+    db.session.commit()
+    return message
+
+
+def publish_now(actor, message_id, now=None):
+    now = now or utcnow()
+    message = get_message(message_id)
+    if message.status(now) in ("active", "ended"):
+        raise CrisisError("Meddelandet är redan publicerat.")
+    return _set_times(actor, message, now, message.ends_at if message.ends_at and message.ends_at > now else None,
+                      "crisis.published", now)
+
+
+def schedule(actor, message_id, starts_at, ends_at, now=None):
+    """Publish from `starts_at` (until `ends_at`, optional). Raises CrisisError."""
+    now = now or utcnow()
+    message = get_message(message_id)
+    if message.status(now) == "ended":
+        raise CrisisError("Meddelandet har avslutats. Skapa ett nytt.")
+    if starts_at is None:
+        raise CrisisError("Ange när meddelandet ska börja visas.")
+    if ends_at is not None and ends_at <= starts_at:
+        raise CrisisError("Sluttiden måste vara senare än starttiden.")
+    if ends_at is not None and ends_at <= now:
+        raise CrisisError("Sluttiden har redan passerats.")
+    if message.status(now) == "active" and starts_at > now:
+        raise CrisisError("Meddelandet visas redan. Avsluta det först om det ska visas senare.")
+    if message.status(now) == "active":
+        starts_at = message.starts_at  # already showing: only the end can move
+    return _set_times(actor, message, max(starts_at, now) if starts_at < now else starts_at, ends_at,
+                      "crisis.scheduled", now)
+
+
+def end_now(actor, message_id, now=None):
+    """End an active message now; a scheduled one goes back to being a draft."""
+    now = now or utcnow()
+    message = get_message(message_id)
+    status = message.status(now)
+    if status == "active":
+        return _set_times(actor, message, message.starts_at, now, "crisis.ended", now)
+    if status == "scheduled":
+        return _set_times(actor, message, None, None, "crisis.unscheduled", now)
+    raise CrisisError("Meddelandet visas inte just nu.")
+
+
+def _set_times(actor, message, starts_at, ends_at, action, now):
+    before = snapshot(message)
+    message.starts_at, message.ends_at = starts_at, ends_at
+    _touch(message, actor, now)
+    audit.record(action, actor, "crisis_message", message.id, {"before": before, "after": snapshot(message)}, now)
+    db.session.commit()
+    return message
+
+
+def add_script(actor, message_id, question, answer, now=None):
+    now = now or utcnow()
+    message = get_message(message_id)
+    question, answer = (question or "").strip(), (answer or "").strip()
+    if not question or not answer:
+        raise CrisisError("Skriv både frågan och svaret.")
+    if len(question) > 300 or len(answer) > MAX_BODY:
+        raise CrisisError("Frågan får vara högst 300 tecken och svaret högst 5000.")
+    script = CrisisScript(question=question, answer=answer, position=len(message.scripts))
+    message.scripts.append(script)
+    _touch(message, actor, now)
+    db.session.flush()
+    audit.record("crisis.script_added", actor, "crisis_message", message.id,
+                 {"script_id": script.id, "question": question, "answer": answer}, now)
+    db.session.commit()
+    return script
+
+
+def remove_script(actor, message_id, script_id, now=None):
+    now = now or utcnow()
+    message = get_message(message_id)
+    script = next((s for s in message.scripts if s.id == script_id), None)
+    if script is None:
+        raise CrisisError("Frågan finns inte längre.")
+    audit.record("crisis.script_removed", actor, "crisis_message", message.id,
+                 {"script_id": script.id, "question": script.question, "answer": script.answer}, now)
+    message.scripts.remove(script)
+    _touch(message, actor, now)
+    db.session.commit()
+
+
+def _touch(message, actor, now):
+    message.updated_at, message.updated_by = now, actor.username
+
+
+def snapshot(message):
+    """The audited state of a message: its full text and times."""
+    return {
+        "title": message.title, "body": message.body, "severity": message.severity,
+        "starts_at": message.starts_at.isoformat() if message.starts_at else None,
+        "ends_at": message.ends_at.isoformat() if message.ends_at else None,
+        "hours_opens": message.hours_opens.strftime("%H:%M") if message.hours_opens else None,
+        "hours_closes": message.hours_closes.strftime("%H:%M") if message.hours_closes else None,
+    }
+
+
+def body_html(text):
+    """Paragraphs and links from plain text; everything else escaped (no raw HTML ever)."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return Markup("".join(f"<p>{_linkify(p)}</p>" for p in paragraphs))
+
+
+def _linkify(paragraph):
+    parts, position = [], 0
+    for match in LINK_PATTERN.finditer(paragraph):
+        parts.append(_escape_lines(paragraph[position:match.start()]))
+        label, url = (match.group(1), match.group(2)) if match.group(2) else (match.group(3), match.group(3))
+        parts.append(Markup('<a href="{}">{}</a>').format(url, label))
+        position = match.end()
+    parts.append(_escape_lines(paragraph[position:]))
+    return Markup("").join(parts)
+
+
+def _escape_lines(text):
+    return Markup("<br>").join(escape(line) for line in text.split("\n"))
+
+
+def plain_text(text):
+    """The body for plain-text channels: links as "label (url)"."""
+    return LINK_PATTERN.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(2) else m.group(3), text.strip())
+
+
+def api_item(message):
+    """One message as R-API's /api/v1/crisis item."""
+    return {
+        "id": message.id,
+        "title": message.title,
+        "text": plain_text(message.body),
+        "severity": message.severity,
+        "starts_at": message.starts_at.astimezone(STOCKHOLM).isoformat(),
+        "ends_at": message.ends_at.astimezone(STOCKHOLM).isoformat() if message.ends_at else None,
+        "updated_at": message.updated_at.astimezone(STOCKHOLM).isoformat(),
+    }
+
+
+def is_subscribed(username):
+    return db.session.get(CrisisSubscriber, username) is not None
+
+
+def set_subscription(actor, email, subscribe, now=None):
+    """Subscribe or unsubscribe the acting person to start notifications; audited."""
+    now = now or utcnow()
+    existing = db.session.get(CrisisSubscriber, actor.username)
+    if subscribe and existing is None:
+        if not email:
+            raise CrisisError("Du har ingen e-postadress i katalogen, så det går inte att skicka e-post till dig.")
+        db.session.add(CrisisSubscriber(username=actor.username, email=email, created_at=now))
+        audit.record("crisis.subscribed", actor, "crisis_subscriber", actor.username, {"email": email}, now)
+    elif not subscribe and existing is not None:
+        db.session.delete(existing)
+        audit.record("crisis.unsubscribed", actor, "crisis_subscriber", actor.username, {}, now)
+    db.session.commit()
+
+
+def handle_started_messages(send_mail, now=None):
+    """Notify subscribers once for each message that has started (the scheduler's job).
+
+    The transition row is committed before any mail goes out: its unique key makes
+    a second scheduler, a retry or a restart skip it, so nobody gets the same
+    notice twice. A message that already ended while the scheduler was down is
+    recorded without mail: a notice about a finished crisis only confuses.
+    """
+    now = now or utcnow()
+    handled = []
+    started = db.session.scalars(db.select(CrisisMessage).where(
+        CrisisMessage.starts_at.is_not(None), CrisisMessage.starts_at <= now)).all()
+    for message in started:
+        if db.session.scalar(db.select(CrisisTransition.id).filter_by(
+                message_id=message.id, transition="start", starts_at=message.starts_at)):
+            continue
+        transition = CrisisTransition(message_id=message.id, transition="start", starts_at=message.starts_at,
+                                      handled_at=now)
+        db.session.add(transition)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # another scheduler run claimed it first
+            continue
+        if message.status(now) == "active":
+            transition.recipients = _notify_subscribers(message, send_mail)
+        audit.record("crisis.start_notified", audit.SYSTEM, "crisis_message", message.id,
+                     {"recipients": transition.recipients, "status": message.status(now)}, now)
+        db.session.commit()
+        handled.append(message.id)
+    return handled
+
+
+def _notify_subscribers(message, send_mail):
+    sent = 0
+    subject = f"Krisinformation: {message.title}"
+    body = (f"{message.severity_label}: {message.title}\n\n{plain_text(message.body)}\n\n"
+            "Meddelandet visas nu i Kundweb och i kommunens flöden.")
+    for subscriber in db.session.scalars(db.select(CrisisSubscriber).order_by(CrisisSubscriber.username)):
+        try:
+            send_mail(subscriber.email, subject, body)
+            sent += 1
+        except Exception:  # noqa: BLE001 - one bad address must not stop the others
+            log.exception("crisis notice to %s failed", subscriber.email)
+    return sent

@@ -1,0 +1,190 @@
+"""Crisis information: the communicators' pages, the polled banner, the public JSON and Atom feeds."""
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from kundweb.auth.decorators import current_actor, role_required
+from kundweb.crisis import bp, services
+from kundweb.crisis.forms import MessageForm, ScheduleForm, ScriptForm, SubscriptionForm
+from kundweb.database import utcnow
+from kundweb.web import render
+
+
+def _conditional(response_body_factory, etag, mimetype, cache_control):
+    """Answer 304 when the client already has this ETag; the body is only built when needed."""
+    if etag in request.if_none_match:
+        response = make_response("", 304)
+    else:
+        response = make_response(response_body_factory())
+        response.mimetype = mimetype
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
+@bp.route("/kris/banner")
+def banner():
+    """The banner fragment every page polls. Public: crisis information is public anyway."""
+    messages = services.active_messages()
+    etag = services.etag_for(messages)
+    return _conditional(lambda: render_template("crisis/_banner.html", crisis_messages=messages, crisis_etag=etag),
+                        etag, "text/html", "no-cache")
+
+
+@bp.route("/api/v1/crisis")
+def api_active():
+    messages = services.active_messages()
+    etag = services.etag_for(messages)
+    return _conditional(lambda: jsonify({"active": [services.api_item(m) for m in messages]}).get_data(),
+                        etag, "application/json", "public, no-cache")
+
+
+@bp.route("/feeds/crisis.atom")
+def atom_feed():
+    messages = services.active_messages()
+    etag = services.etag_for(messages)
+    updated = max((m.updated_at for m in messages), default=None)
+    return _conditional(
+        lambda: render_template("crisis/feed.atom.xml", crisis_messages=messages, updated=updated,
+                                body_html=services.body_html),
+        etag, "application/atom+xml", "public, no-cache")
+
+
+@bp.route("/kris")
+@role_required("communicator")
+def index():
+    now = utcnow()
+    return render("crisis/index.html", crisis_list=services.all_messages(now), now=now)
+
+
+@bp.route("/kris/ny", methods=["GET", "POST"])
+@role_required("communicator")
+def create():
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            message = services.create_message(current_actor(), _message_input(form))
+        except services.CrisisError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Utkastet är sparat. Granska det och publicera.", "success")
+            return redirect(url_for("crisis.show", message_id=message.id))
+    return render("crisis/edit.html", form=form, message=None), 400 if form.is_submitted() else 200
+
+
+@bp.route("/kris/<int:message_id>")
+@role_required("communicator")
+def show(message_id):
+    return _show(_get_or_404(message_id))
+
+
+def _show(message, schedule_form=None, script_form=None, status=200):
+    now = utcnow()
+    return render("crisis/show.html", message=message, now=now, status_code=message.status(now),
+                  schedule_form=schedule_form or ScheduleForm(formdata=None, starts_at=message.starts_at,
+                                                              ends_at=message.ends_at),
+                  script_form=script_form or ScriptForm(formdata=None), body_html=services.body_html), status
+
+
+@bp.route("/kris/<int:message_id>/andra", methods=["GET", "POST"])
+@role_required("communicator")
+def edit(message_id):
+    message = _get_or_404(message_id)
+    form = MessageForm(obj=message)
+    if form.validate_on_submit():
+        try:
+            services.update_message(current_actor(), message.id, _message_input(form))
+        except services.CrisisError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Ändringen är sparad och syns överallt inom en halv minut.", "success")
+            return redirect(url_for("crisis.show", message_id=message.id))
+    return render("crisis/edit.html", form=form, message=message), 400 if form.is_submitted() else 200
+
+
+@bp.route("/kris/<int:message_id>/publicera", methods=["POST"])
+@role_required("communicator")
+def publish(message_id):
+    return _act(message_id, services.publish_now, "Meddelandet är publicerat och visas nu.")
+
+
+@bp.route("/kris/<int:message_id>/avsluta", methods=["POST"])
+@role_required("communicator")
+def end(message_id):
+    return _act(message_id, services.end_now, "Meddelandet visas inte längre.")
+
+
+@bp.route("/kris/<int:message_id>/schemalagg", methods=["POST"])
+@role_required("communicator")
+def schedule(message_id):
+    message = _get_or_404(message_id)
+    form = ScheduleForm()
+    if form.validate_on_submit():
+        try:
+            services.schedule(current_actor(), message.id, form.starts_at.data, form.ends_at.data)
+        except services.CrisisError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Tiderna är sparade.", "success")
+            return redirect(url_for("crisis.show", message_id=message.id))
+    return _show(message, schedule_form=form, status=400)
+
+
+@bp.route("/kris/<int:message_id>/manus", methods=["POST"])
+@role_required("communicator")
+def add_script(message_id):
+    message = _get_or_404(message_id)
+    form = ScriptForm()
+    if form.validate_on_submit():
+        try:
+            services.add_script(current_actor(), message.id, form.question.data, form.answer.data)
+        except services.CrisisError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Frågan och svaret är tillagda.", "success")
+            return redirect(url_for("crisis.show", message_id=message.id, _anchor="scripts"))
+    return _show(message, script_form=form, status=400)
+
+
+@bp.route("/kris/<int:message_id>/manus/<int:script_id>/ta-bort", methods=["POST"])
+@role_required("communicator")
+def remove_script(message_id, script_id):
+    return _act(message_id, lambda actor, mid: services.remove_script(actor, mid, script_id),
+                "Frågan är borttagen.")
+
+
+@bp.route("/kris/prenumeration", methods=["POST"])
+@login_required
+def subscription():
+    form = SubscriptionForm()
+    if form.validate_on_submit():
+        try:
+            services.set_subscription(current_actor(), current_user.email, form.subscribe.data)
+        except services.CrisisError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Du får e-post när ett krismeddelande börjar visas." if form.subscribe.data
+                  else "Du får inte längre e-post om krismeddelanden.", "success")
+    return redirect(url_for("main.start", role="employee"))
+
+
+def _act(message_id, action, success):
+    message = _get_or_404(message_id)
+    try:
+        action(current_actor(), message.id)
+    except services.CrisisError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("crisis.show", message_id=message.id))
+
+
+def _get_or_404(message_id):
+    try:
+        return services.get_message(message_id)
+    except services.MessageNotFound:
+        abort(404)
+
+
+def _message_input(form):
+    return services.MessageInput(form.title.data or "", form.body.data or "", form.severity.data,
+                                 form.hours_opens.data, form.hours_closes.data)

@@ -1,0 +1,36 @@
+"""Form fields shared by several features: local (Europe/Stockholm) date-times."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from wtforms import DateTimeLocalField
+from wtforms.validators import ValidationError
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A datetime-local input read as Stockholm time; `.data` is an aware UTC datetime."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%dT%H:%M", **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is None:
+            return
+        local = self.data.replace(tzinfo=STOCKHOLM)
+        # 02.30 on the night clocks go forward does not exist; say so instead of guessing.
+        if local.astimezone(ZoneInfo("UTC")).astimezone(STOCKHOLM).replace(tzinfo=None) != self.data:
+            self.data = None
+            raise ValueError("Den tiden finns inte i Sverige (klockan ställs fram då). Välj en annan tid.")
+        self.data = local.astimezone(ZoneInfo("UTC"))
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.astimezone(STOCKHOLM).strftime(self.format[0]) if self.data else ""
+
+
+def require_future(form, field):
+    if field.data is not None and field.data <= datetime.now(ZoneInfo("UTC")):
+        raise ValidationError("Tiden har redan passerats.")

@@ -1,0 +1,34 @@
+"""Forms for opening-hour rules and maintenance windows."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, TimeField
+from wtforms.validators import DataRequired, Length, Optional
+
+from kundweb.forms import LocalDateTimeField
+from kundweb.hours.services import EXCEPTION_KINDS
+
+
+class EarlyCloseForm(FlaskForm):
+    early_close = TimeField("Stänger dag före helgdag", validators=[DataRequired("Ange en tid.")])
+
+
+class PeriodForm(FlaskForm):
+    starts_on = DateField("Från och med", validators=[DataRequired("Ange startdatum.")])
+    ends_on = DateField("Till och med", validators=[DataRequired("Ange slutdatum.")])
+    opens = TimeField("Öppnar", validators=[Optional()], description="Tomt: ordinarie öppning.")
+    closes = TimeField("Stänger", validators=[DataRequired("Ange stängningstid.")])
+    weekdays_only = BooleanField("Bara vardagar", default=True)
+    note = StringField("Anledning", validators=[Length(max=200)], description="Visas i kalendern, t.ex. ”Bygglovssäsong”.")
+
+
+class ExceptionForm(FlaskForm):
+    day = DateField("Datum", validators=[DataRequired("Ange datum.")])
+    kind = SelectField("Typ", choices=list(EXCEPTION_KINDS.items()), default="closed")
+    opens = TimeField("Öppnar", validators=[Optional()])
+    closes = TimeField("Stänger", validators=[Optional()])
+    note = StringField("Anledning", validators=[Length(max=200)], description="T.ex. ”Personalutbildning”.")
+
+
+class MaintenanceForm(FlaskForm):
+    starts_at = LocalDateTimeField("Börjar", validators=[DataRequired("Ange när arbetet börjar.")])
+    ends_at = LocalDateTimeField("Slutar", validators=[DataRequired("Ange när arbetet slutar.")])
+    note = StringField("Vad händer", validators=[DataRequired("Beskriv arbetet."), Length(max=200)])

@@ -1,0 +1,136 @@
+"""Opening hours: the admins' rules page and the public calendar API."""
+from datetime import timedelta
+
+from flask import flash, jsonify, redirect, request, url_for
+
+from kundweb.auth.decorators import current_actor, role_required
+from kundweb.database import utcnow
+from kundweb.hours import bp, services
+from kundweb.hours.calendar import STOCKHOLM
+from kundweb.hours.forms import EarlyCloseForm, ExceptionForm, MaintenanceForm, PeriodForm
+from kundweb.web import render
+
+
+@bp.route("/api/v1/opening-hours")
+def api_calendar():
+    try:
+        start, end = services.parse_api_range(request.args.get("from"), request.args.get("to"))
+        days = services.calendar_between(start, end)
+    except services.HoursError as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify({"timezone": "Europe/Stockholm", "days": [day.to_api() for day in days]})
+
+
+@bp.route("/api/v1/opening-hours/now")
+def api_now():
+    return jsonify(services.status_now().to_api())
+
+
+def _page(forms=None, preview=None, preview_title=None, status=200):
+    today = utcnow().astimezone(STOCKHOLM).date()
+    forms = forms or {}
+    periods, exceptions = services.rules_overview(today)
+    now = utcnow()
+    return render(
+        "hours/admin.html",
+        early_close_form=forms.get("early_close") or EarlyCloseForm(early_close=services.early_close()),
+        period_form=forms.get("period") or PeriodForm(formdata=None),
+        exception_form=forms.get("exception") or ExceptionForm(formdata=None),
+        maintenance_form=forms.get("maintenance") or MaintenanceForm(formdata=None),
+        periods=periods, exceptions=exceptions, windows=services.current_and_upcoming_windows(now, 365),
+        calendar=services.calendar_between(today, today + timedelta(days=services.PREVIEW_DAYS - 1)),
+        preview=preview, preview_title=preview_title, kinds=services.EXCEPTION_KINDS,
+        swedish_date=services.swedish_date,
+    ), status
+
+
+@bp.route("/admin/oppettider")
+@role_required("admin")
+def admin():
+    return _page()
+
+
+@bp.route("/admin/oppettider/tidig-stangning", methods=["POST"])
+@role_required("admin")
+def set_early_close():
+    form = EarlyCloseForm()
+    if form.validate_on_submit():
+        try:
+            services.set_early_close(current_actor(), form.early_close.data)
+        except services.HoursError as exc:
+            form.early_close.errors.append(str(exc))
+        else:
+            flash("Tiden för dag före helgdag är sparad.", "success")
+            return redirect(url_for("hours.admin"))
+    return _page({"early_close": form}, status=400)
+
+
+@bp.route("/admin/oppettider/perioder", methods=["POST"])
+@role_required("admin")
+def add_period():
+    form = PeriodForm()
+    if form.validate_on_submit():
+        data = services.PeriodInput(form.starts_on.data, form.ends_on.data, form.opens.data, form.closes.data,
+                                    form.weekdays_only.data, form.note.data.strip() or None)
+        try:
+            if request.form.get("action") == "preview":
+                return _page({"period": form}, preview=services.preview(_today(), period=data),
+                             preview_title="Förhandsgranskning: utökad period")
+            services.add_period(current_actor(), data)
+        except services.HoursError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Perioden är sparad.", "success")
+            return redirect(url_for("hours.admin"))
+    return _page({"period": form}, status=400)
+
+
+@bp.route("/admin/oppettider/undantag", methods=["POST"])
+@role_required("admin")
+def add_exception():
+    form = ExceptionForm()
+    if form.validate_on_submit():
+        data = services.ExceptionInput(form.day.data, form.kind.data, form.opens.data, form.closes.data,
+                                       form.note.data.strip() or None)
+        try:
+            if request.form.get("action") == "preview":
+                return _page({"exception": form}, preview=services.preview(_today(), exception=data),
+                             preview_title="Förhandsgranskning: undantag")
+            services.add_exception(current_actor(), data)
+        except services.HoursError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Undantaget är sparat.", "success")
+            return redirect(url_for("hours.admin"))
+    return _page({"exception": form}, status=400)
+
+
+@bp.route("/admin/oppettider/driftfonster", methods=["POST"])
+@role_required("admin")
+def add_maintenance():
+    form = MaintenanceForm()
+    if form.validate_on_submit():
+        try:
+            services.add_maintenance_window(current_actor(), form.starts_at.data, form.ends_at.data, form.note.data)
+        except services.HoursError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Driftfönstret är sparat.", "success")
+            return redirect(url_for("hours.admin"))
+    return _page({"maintenance": form}, status=400)
+
+
+@bp.route("/admin/oppettider/<any(period, exception, maintenance):kind>/<int:rule_id>/ta-bort", methods=["POST"])
+@role_required("admin")
+def remove_rule(kind, rule_id):
+    try:
+        services.remove_rule(current_actor(), kind, rule_id)
+    except services.HoursError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Regeln är borttagen.", "success")
+    return redirect(url_for("hours.admin"))
+
+
+def _today():
+    return utcnow().astimezone(STOCKHOLM).date()
