@@ -43,6 +43,22 @@ class Config:
     # upwards, for servers without it (the demo directory, OpenLDAP).
     LDAP_NESTED_GROUPS = os.environ.get("KUNDWEB_LDAP_NESTED_GROUPS", "matching-rule")
     DEMO_DIRECTORY_FILE = os.environ.get("KUNDWEB_DEMO_DIRECTORY_FILE")  # None: the bundled one
+    # Which accounts are people in the extension directory: real persons (given name and
+    # surname), not the built-in accounts (Administrator, Guest, krbtgt, dns-*: critical
+    # system objects) nor service accounts (no given name/surname).
+    DIRECTORY_PEOPLE_FILTER = os.environ.get(
+        "KUNDWEB_DIRECTORY_PEOPLE_FILTER",
+        "(&(objectCategory=person)(objectClass=user)(givenName=*)(sn=*)(!(isCriticalSystemObject=TRUE)))")
+    DIRECTORY_PAGE_SIZE = int(os.environ.get("KUNDWEB_DIRECTORY_PAGE_SIZE", "500"))  # below AD's MaxPageSize
+    # A sync that would deactivate more than this share of the active people (and more than
+    # 10) stops without changing anything: a wrong filter or OU must not empty the directory.
+    DIRECTORY_SYNC_MAX_DEACTIVATE_SHARE = float(os.environ.get("KUNDWEB_DIRECTORY_SYNC_MAX_DEACTIVATE_SHARE", "0.2"))
+    DIRECTORY_STALE_DAYS = int(os.environ.get("KUNDWEB_DIRECTORY_STALE_DAYS", "365"))
+    DIRECTORY_REMINDER_INTERVAL_DAYS = int(os.environ.get("KUNDWEB_DIRECTORY_REMINDER_INTERVAL_DAYS", "30"))
+    # The switchboard's export token (Authorization: Bearer ...); empty = the API always answers 401.
+    SWITCHBOARD_API_TOKEN = os.environ.get("KUNDWEB_SWITCHBOARD_API_TOKEN", "")
+    # Where people reach Kundweb, for links in e-mail (e.g. https://kundweb.lulea.se); optional.
+    BASE_URL = os.environ.get("KUNDWEB_BASE_URL", "")
 
     ROLE_RECHECK_SECONDS = int(os.environ.get("KUNDWEB_ROLE_RECHECK_SECONDS", "900"))
     SESSION_IDLE_HOURS = int(os.environ.get("KUNDWEB_SESSION_IDLE_HOURS", "10"))
@@ -61,10 +77,13 @@ class Config:
 
     # How often open pages ask whether the crisis banner changed.
     CRISIS_POLL_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_POLL_SECONDS", "20"))
+    # How often the scheduler looks for messages that have started, to notify subscribers.
+    CRISIS_NOTIFY_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_NOTIFY_SECONDS", "30"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "kundweb_session"
+    WTF_I18N_ENABLED = False  # WTForms' own translations (Swedish) instead of Flask-Babel's
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; a long shift must not expire forms
     DEBUG = False
     TESTING = False

@@ -1,17 +1,24 @@
-"""Form fields shared by several features: local (Europe/Stockholm) date-times."""
-from datetime import datetime
+"""The base form (Swedish messages) and fields shared by features: local date-times."""
 from zoneinfo import ZoneInfo
 
+from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
-from wtforms.validators import ValidationError
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+class Form(FlaskForm):
+    """Every Kundweb form: WTForms' own Swedish translations for built-in messages."""
+
+    class Meta:
+        locales = ("sv_SE", "sv")
 
 
 class LocalDateTimeField(DateTimeLocalField):
     """A datetime-local input read as Stockholm time; `.data` is an aware UTC datetime."""
 
     def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("invalid_value_message", "Skriv datum och tid som ÅÅÅÅ-MM-DD TT:MM.")
         super().__init__(label, validators, format="%Y-%m-%dT%H:%M", **kwargs)
 
     def process_formdata(self, valuelist):
@@ -29,8 +36,3 @@ class LocalDateTimeField(DateTimeLocalField):
         if self.raw_data:
             return " ".join(self.raw_data)
         return self.data.astimezone(STOCKHOLM).strftime(self.format[0]) if self.data else ""
-
-
-def require_future(form, field):
-    if field.data is not None and field.data <= datetime.now(ZoneInfo("UTC")):
-        raise ValidationError("Tiden har redan passerats.")

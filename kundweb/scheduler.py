@@ -41,10 +41,11 @@ def crisis_notifications(app):
         handle_started_messages(send_mail)
 
 
-# (id, function, trigger, trigger arguments). Each function takes the app.
+# (id, function, trigger, trigger arguments from the app's config). Each function takes the app.
 JOBS = [
-    ("housekeeping", housekeeping, "interval", {"hours": 1}),
-    ("crisis_notifications", crisis_notifications, "interval", {"seconds": 30}),
+    ("housekeeping", housekeeping, "interval", lambda config: {"hours": 1}),
+    ("crisis_notifications", crisis_notifications, "interval",
+     lambda config: {"seconds": config["CRISIS_NOTIFY_SECONDS"]}),
 ]
 
 
@@ -113,7 +114,7 @@ def build_scheduler(app):
         "misfire_grace_time": 3600,
     })
     for job_id, function, trigger, arguments in JOBS:
-        scheduler.add_job(function, trigger, args=[app], id=job_id, replace_existing=True, **arguments)
+        scheduler.add_job(function, trigger, args=[app], id=job_id, replace_existing=True, **arguments(app.config))
     return scheduler
 
 

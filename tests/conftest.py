@@ -1,6 +1,7 @@
 """Shared fixtures: the app on SQLite or PostgreSQL, clients, logging in as each role."""
 import os
 import re
+import socket
 
 import pytest
 from flask_migrate import upgrade
@@ -104,3 +105,37 @@ def login_as(client):
         return client
 
     return login
+
+
+class Inbox:
+    """Messages a real local SMTP server received: (recipients, raw message text)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, with the app's mail settings pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    old = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
+    app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = "127.0.0.1", controller.port
+    try:
+        yield inbox
+    finally:
+        app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = old
+        controller.stop()

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from kundweb import create_app
-from tests.conftest import csrf_token, post_login
+from tests.conftest import csrf_token, free_port, post_login
 
 
 def test_login_page_in_demo_mode_lists_demo_users_and_says_demo(client):
@@ -107,14 +107,8 @@ def _prepared(app):
     return app.test_client()
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_directory_down_gives_clear_error_quickly(tmp_path):
-    app = _app_with_directory(tmp_path, f"ldap://127.0.0.1:{_free_port()}")
+    app = _app_with_directory(tmp_path, f"ldap://127.0.0.1:{free_port()}")
     client = _prepared(app)
     assert "Demokonton" not in client.get("/login").get_data(as_text=True)
     started = time.monotonic()

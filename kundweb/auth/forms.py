@@ -1,10 +1,11 @@
 """The login form."""
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from kundweb.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     username = StringField(
         "Användarnamn",
         validators=[DataRequired("Fyll i ditt användarnamn."), Length(max=128)],

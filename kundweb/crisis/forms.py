@@ -1,13 +1,12 @@
 """Forms for crisis messages, their scheduling and their agent scripts."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from kundweb.crisis.models import SEVERITIES
-from kundweb.forms import LocalDateTimeField
+from kundweb.forms import Form, LocalDateTimeField
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     title = StringField("Rubrik", validators=[DataRequired("Skriv en rubrik."), Length(max=200)],
                         description="Kort och tydlig, t.ex. ”Vattenläcka i centrala Luleå”.")
     body = TextAreaField(
@@ -21,16 +20,17 @@ class MessageForm(FlaskForm):
     hours_closes = TimeField("Kundcenter stänger", validators=[Optional()])
 
 
-class ScheduleForm(FlaskForm):
-    starts_at = LocalDateTimeField("Visas från", validators=[DataRequired("Ange när meddelandet ska börja visas.")])
+class ScheduleForm(Form):
+    # InputRequired, not DataRequired: the latter would hide the field's own parse error.
+    starts_at = LocalDateTimeField("Visas från", validators=[InputRequired("Ange när meddelandet ska börja visas.")])
     ends_at = LocalDateTimeField("Visas till (valfritt)", validators=[Optional()],
                                  description="Lämna tomt om slutet inte är bestämt; du kan avsluta det när som helst.")
 
 
-class ScriptForm(FlaskForm):
+class ScriptForm(Form):
     question = StringField("Fråga som kunder ställer", validators=[DataRequired("Skriv frågan."), Length(max=300)])
     answer = TextAreaField("Förberett svar", validators=[DataRequired("Skriv svaret."), Length(max=5000)])
 
 
-class SubscriptionForm(FlaskForm):
+class SubscriptionForm(Form):
     subscribe = BooleanField("Skicka e-post till mig när ett krismeddelande börjar visas")

@@ -56,10 +56,10 @@ def active_messages(now=None):
 
 
 def etag_for(messages):
-    """Changes whenever a message starts, ends or is edited; quoted as HTTP wants it."""
+    """Changes whenever a message starts, ends or is edited (unquoted; Werkzeug quotes it)."""
     basis = ";".join(f"{m.id}:{m.updated_at.timestamp()}:{m.ends_at.timestamp() if m.ends_at else ''}"
                      for m in messages)
-    return '"' + hashlib.sha256(basis.encode()).hexdigest()[:32] + '"'
+    return hashlib.sha256(basis.encode()).hexdigest()[:32]
 
 
 def all_messages(now=None):

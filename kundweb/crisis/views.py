@@ -1,6 +1,7 @@
 """Crisis information: the communicators' pages, the polled banner, the public JSON and Atom feeds."""
-from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from jinja2.utils import htmlsafe_json_dumps
 
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.crisis import bp, services
@@ -11,12 +12,12 @@ from kundweb.web import render
 
 def _conditional(response_body_factory, etag, mimetype, cache_control):
     """Answer 304 when the client already has this ETag; the body is only built when needed."""
-    if etag in request.if_none_match:
+    if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
         response = make_response(response_body_factory())
         response.mimetype = mimetype
-    response.headers["ETag"] = etag
+    response.set_etag(etag)
     response.headers["Cache-Control"] = cache_control
     return response
 
@@ -34,7 +35,8 @@ def banner():
 def api_active():
     messages = services.active_messages()
     etag = services.etag_for(messages)
-    return _conditional(lambda: jsonify({"active": [services.api_item(m) for m in messages]}).get_data(),
+    # HTML-safe JSON (<, >, & as \u escapes): consumers may paste it into a page.
+    return _conditional(lambda: htmlsafe_json_dumps({"active": [services.api_item(m) for m in messages]}, ensure_ascii=False),
                         etag, "application/json", "public, no-cache")
 
 

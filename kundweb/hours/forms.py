@@ -1,17 +1,16 @@
 """Forms for opening-hour rules and maintenance windows."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TimeField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from kundweb.forms import LocalDateTimeField
+from kundweb.forms import Form, LocalDateTimeField
 from kundweb.hours.services import EXCEPTION_KINDS
 
 
-class EarlyCloseForm(FlaskForm):
+class EarlyCloseForm(Form):
     early_close = TimeField("Stänger dag före helgdag", validators=[DataRequired("Ange en tid.")])
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     starts_on = DateField("Från och med", validators=[DataRequired("Ange startdatum.")])
     ends_on = DateField("Till och med", validators=[DataRequired("Ange slutdatum.")])
     opens = TimeField("Öppnar", validators=[Optional()], description="Tomt: ordinarie öppning.")
@@ -20,7 +19,7 @@ class PeriodForm(FlaskForm):
     note = StringField("Anledning", validators=[Length(max=200)], description="Visas i kalendern, t.ex. ”Bygglovssäsong”.")
 
 
-class ExceptionForm(FlaskForm):
+class ExceptionForm(Form):
     day = DateField("Datum", validators=[DataRequired("Ange datum.")])
     kind = SelectField("Typ", choices=list(EXCEPTION_KINDS.items()), default="closed")
     opens = TimeField("Öppnar", validators=[Optional()])
@@ -28,7 +27,7 @@ class ExceptionForm(FlaskForm):
     note = StringField("Anledning", validators=[Length(max=200)], description="T.ex. ”Personalutbildning”.")
 
 
-class MaintenanceForm(FlaskForm):
-    starts_at = LocalDateTimeField("Börjar", validators=[DataRequired("Ange när arbetet börjar.")])
-    ends_at = LocalDateTimeField("Slutar", validators=[DataRequired("Ange när arbetet slutar.")])
+class MaintenanceForm(Form):
+    starts_at = LocalDateTimeField("Börjar", validators=[InputRequired("Ange när arbetet börjar.")])
+    ends_at = LocalDateTimeField("Slutar", validators=[InputRequired("Ange när arbetet slutar.")])
     note = StringField("Vad händer", validators=[DataRequired("Beskriv arbetet."), Length(max=200)])
