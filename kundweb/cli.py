@@ -43,4 +43,5 @@ def scheduler_command():
     from kundweb import scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    scheduler.run(current_app)
+    # The real app object, not the `current_app` proxy: jobs run in threads outside this context.
+    scheduler.run(current_app._get_current_object())
