@@ -77,6 +77,9 @@ class Config:
 
     # How often open pages ask whether the crisis banner changed.
     CRISIS_POLL_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_POLL_SECONDS", "20"))
+    # How old the published messages' times and texts may be in one web process; an edit
+    # made in another process shows this much later. Starts and ends are always on time.
+    CRISIS_SCHEDULE_CACHE_SECONDS = float(os.environ.get("KUNDWEB_CRISIS_SCHEDULE_CACHE_SECONDS", "2"))
     # How often the scheduler looks for messages that have started, to notify subscribers.
     CRISIS_NOTIFY_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_NOTIFY_SECONDS", "30"))
 
@@ -104,6 +107,7 @@ class TestingConfig(Config):
     LDAP_URL = ""
     LDAP_TLS_VALIDATE = False
     LDAP_NESTED_GROUPS = "walk"
+    CRISIS_SCHEDULE_CACHE_SECONDS = 0  # tests write straight to the database between requests
     LOGIN_MAX_FAILURES_PER_USER = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
 

@@ -41,18 +41,20 @@ def init_app(app):
 def add_security_headers(response):
     """Headers for every response: pages, fragments, errors, API answers and downloads."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # Plain assignment, not setdefault: this runs on every response, and Werkzeug's
+    # setdefault raises and catches an exception per missing header. No view sets these.
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     # The same URL answers with a page or a fragment, so caches must key on it.
     headers.add("Vary", "HX-Request")
     if request.endpoint != "static" and "Cache-Control" not in headers and _is_private(response):
         headers["Cache-Control"] = "no-store"
     if current_app.config.get("SESSION_COOKIE_SECURE"):
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        headers["Strict-Transport-Security"] = "max-age=31536000"
     return response
 
 

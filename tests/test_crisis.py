@@ -39,7 +39,7 @@ def test_lifecycle_scheduled_active_ended_with_controlled_clock(app, app_context
 def test_publish_now_and_end_now(app, app_context):
     message = _draft()
     services.publish_now(COMMUNICATOR, message.id)
-    assert services.active_messages() == [message]
+    assert [m.id for m in services.active_messages()] == [message.id]
     services.end_now(COMMUNICATOR, message.id)
     assert services.active_messages() == []
     with pytest.raises(services.CrisisError):
@@ -258,3 +258,23 @@ def test_subscription_through_the_start_page(app, client, login_as):
     client.post("/kris/prenumeration", data={"csrf_token": token})
     with app.app_context():
         assert not services.is_subscribed("anna")
+
+
+def test_cached_schedule_still_starts_and_ends_messages_on_time(app, app_context):
+    message = _draft()
+    t0 = utcnow()
+    services.schedule(COMMUNICATOR, message.id, t0 + timedelta(minutes=5), t0 + timedelta(minutes=10), now=t0)
+    cache = services.ScheduleCache(seconds=3600)
+    app.extensions["kundweb_crisis_schedule"] = cache
+    try:
+        assert services.active_messages(t0) == []  # this read fills the cache
+        # Another process ends the message early: written to the database behind this process's back.
+        db.session.execute(db.update(services.CrisisMessage).values(ends_at=t0 + timedelta(minutes=6)))
+        db.session.commit()
+        # Start and end are decided per call from the cached times: on time, with no new read.
+        assert [m.id for m in services.active_messages(t0 + timedelta(minutes=5))] == [message.id]
+        assert [m.id for m in services.active_messages(t0 + timedelta(minutes=7))] == [message.id]  # stale
+        cache.forget()  # what the cache's expiry does a few seconds later
+        assert services.active_messages(t0 + timedelta(minutes=7)) == []
+    finally:
+        app.extensions.pop("kundweb_crisis_schedule")

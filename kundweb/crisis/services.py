@@ -6,15 +6,19 @@ the database at each call (starts_at <= now < ends_at), never from job state.
 import hashlib
 import logging
 import re
+import threading
+import time as clock
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from flask import current_app
 from markupsafe import Markup, escape
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from kundweb.audit import services as audit
 from kundweb.crisis.models import SEVERITIES, CrisisMessage, CrisisScript, CrisisSubscriber, CrisisTransition
-from kundweb.database import utcnow
+from kundweb.database import UTCDateTime, utcnow
 from kundweb.extensions import db
 from kundweb.hours.calendar import STOCKHOLM, CrisisExtension
 
@@ -45,14 +49,103 @@ class MessageInput:
     hours_closes: time | None = None
 
 
+@dataclass(frozen=True)
+class ActiveMessage:
+    """What the banner and the public feeds show of an active message (a plain row, no ORM)."""
+
+    id: int
+    title: str
+    body: str
+    severity: str
+    starts_at: datetime
+    ends_at: datetime | None
+    updated_at: datetime
+
+    @property
+    def severity_label(self):
+        return SEVERITIES.get(self.severity, self.severity)
+
+
+# Built once: every page and every banner poll asks this, so it must cost next to nothing.
+_NOW = bindparam("now", type_=UTCDateTime())
+_NOT_ENDED = (
+    select(CrisisMessage.id, CrisisMessage.title, CrisisMessage.body, CrisisMessage.severity,
+           CrisisMessage.starts_at, CrisisMessage.ends_at, CrisisMessage.updated_at)
+    .where(CrisisMessage.starts_at.is_not(None),
+           or_(CrisisMessage.ends_at.is_(None), CrisisMessage.ends_at > _NOW))
+)
+
+
+class ScheduleCache:
+    """The published, not yet ended messages, as read from the database at most `seconds` ago.
+
+    Activity itself (starts_at <= now < ends_at) is decided on every request from
+    these rows, so a message starts and ends on time with no job and no cache expiry;
+    only an edit made by another process shows up to `seconds` late. A write in this
+    process forgets the rows at once.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._rows = None
+        self._read_at = 0.0
+        self._rendered = {}  # response kind -> (etag, body): the feeds only change with the etag
+
+    def rows(self, now):
+        if self.seconds > 0:
+            with self._lock:
+                if self._rows is not None and clock.monotonic() - self._read_at < self.seconds:
+                    return self._rows
+        # A pooled connection straight from the engine: the ORM session's bookkeeping
+        # would cost more than the query itself on this hot path.
+        with db.engine.connect() as connection:
+            rows = [ActiveMessage(*row) for row in connection.execute(_NOT_ENDED, {"now": now})]
+        with self._lock:
+            self._rows, self._read_at = rows, clock.monotonic()
+        return rows
+
+    def rendered(self, kind, etag, render):
+        """The body for `kind` at this etag, rendered once per change instead of per request."""
+        with self._lock:
+            cached = self._rendered.get(kind)
+        if cached and cached[0] == etag:
+            return cached[1]
+        body = render()
+        with self._lock:
+            self._rendered[kind] = (etag, body)
+        return body
+
+    def forget(self):
+        with self._lock:
+            self._rows = None
+
+
+def schedule_cache():
+    app = current_app._get_current_object()
+    cache = app.extensions.get("kundweb_crisis_schedule")
+    if cache is None:
+        cache = app.extensions.setdefault("kundweb_crisis_schedule",
+                                          ScheduleCache(app.config["CRISIS_SCHEDULE_CACHE_SECONDS"]))
+    return cache
+
+
 def active_messages(now=None):
     """Published messages with starts_at <= now < ends_at, most severe first."""
     now = now or utcnow()
-    rows = db.session.scalars(db.select(CrisisMessage).where(
-        CrisisMessage.starts_at.is_not(None), CrisisMessage.starts_at <= now,
-        db.or_(CrisisMessage.ends_at.is_(None), CrisisMessage.ends_at > now),
-    )).all()
-    return sorted(rows, key=lambda m: (SEVERITY_ORDER.get(m.severity, 9), -m.starts_at.timestamp()))
+    active = [m for m in schedule_cache().rows(now)
+              if m.starts_at <= now and (m.ends_at is None or now < m.ends_at)]
+    return sorted(active, key=lambda m: (SEVERITY_ORDER.get(m.severity, 9), -m.starts_at.timestamp()))
+
+
+def active_messages_with_scripts(now=None):
+    """Active messages that carry agent scripts, as ORM objects with their scripts."""
+    ids = [m.id for m in active_messages(now)]
+    if not ids:
+        return []
+    rows = db.session.scalars(db.select(CrisisMessage).where(CrisisMessage.id.in_(ids))).all()
+    by_id = {m.id: m for m in rows}
+    return [by_id[i] for i in ids if by_id[i].scripts]
 
 
 def etag_for(messages):
@@ -135,7 +228,7 @@ def update_message(actor, message_id, data, now=None):
     _touch(message, actor, now)
     audit.record("crisis.edited", actor, "crisis_message", message.id, {"before": before, "after": snapshot(message)},
                  now)
-    db.session.commit()
+    _commit_change()
     return message
 
 
@@ -185,7 +278,7 @@ def _set_times(actor, message, starts_at, ends_at, action, now):
     message.starts_at, message.ends_at = starts_at, ends_at
     _touch(message, actor, now)
     audit.record(action, actor, "crisis_message", message.id, {"before": before, "after": snapshot(message)}, now)
-    db.session.commit()
+    _commit_change()
     return message
 
 
@@ -203,7 +296,7 @@ def add_script(actor, message_id, question, answer, now=None):
     db.session.flush()
     audit.record("crisis.script_added", actor, "crisis_message", message.id,
                  {"script_id": script.id, "question": question, "answer": answer}, now)
-    db.session.commit()
+    _commit_change()
     return script
 
 
@@ -217,11 +310,18 @@ def remove_script(actor, message_id, script_id, now=None):
                  {"script_id": script.id, "question": script.question, "answer": script.answer}, now)
     message.scripts.remove(script)
     _touch(message, actor, now)
-    db.session.commit()
+    _commit_change()
 
 
 def _touch(message, actor, now):
     message.updated_at, message.updated_by = now, actor.username
+
+
+def _commit_change():
+    """Commit a change to a message, then forget this process's cached rows (after, not before:
+    a request in between must not cache the old rows again)."""
+    db.session.commit()
+    schedule_cache().forget()
 
 
 def snapshot(message):

@@ -11,11 +11,12 @@ from kundweb.web import render
 
 
 def _conditional(response_body_factory, etag, mimetype, cache_control):
-    """Answer 304 when the client already has this ETag; the body is only built when needed."""
+    """Answer 304 when the client already has this ETag; the body is built once per change."""
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
-        response = make_response(response_body_factory())
+        body = services.schedule_cache().rendered(request.endpoint, etag, response_body_factory)
+        response = make_response(body)
         response.mimetype = mimetype
     response.set_etag(etag)
     response.headers["Cache-Control"] = cache_control

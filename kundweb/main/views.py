@@ -28,7 +28,7 @@ def start(role):
         context["subscription_form"] = SubscriptionForm(
             formdata=None, subscribe=crisis.is_subscribed(current_user.username))
     if role == "agent":
-        context["crisis_with_scripts"] = [m for m in crisis.active_messages() if m.scripts]
+        context["crisis_with_scripts"] = crisis.active_messages_with_scripts()
     if role == "admin":
         context["audit_events"] = audit.recent_events(limit=15)
     return render(f"main/start_{role}.html", role=role, **context)

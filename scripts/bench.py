@@ -1,0 +1,740 @@
+#!/usr/bin/env python3
+"""Kundweb load benchmark: each scenario's throughput as a ratio of the trivial /livez.
+
+    .venv/bin/python scripts/bench.py [--quick] [--only NAME ...] [--rounds N] [--duration S] [--list]
+
+What it does, all on 127.0.0.1:
+  1. recreates the throwaway work dir bench/work/ (git-ignored) with a SQLite database,
+     runs the migrations (`flask db upgrade`) and the selected scenarios' setup hooks;
+  2. starts `gunicorn -w 2` (development config, debug off, random secret key, demo
+     directory) on a free port and waits for /livez;
+  3. logs in once per role a scenario needs (demo directory users) and passes the
+     session cookie to wrk with -H "Cookie: ...";
+  4. per round and per scenario runs the baseline GET /livez and the scenario back to
+     back with `wrk --latency` (same connection count; the order alternates between
+     rounds so slow drift on a noisy machine does not always favour one side);
+  5. writes bench/RESULTS.md (and prints the table): the MEDIAN over rounds of the
+     per-round ratios scenario/baseline. Absolute numbers are only given as context
+     next to the ratios; on a shared machine they mean little on their own.
+
+Exit code: 0 all targets met (or none set), 1 a scenario with a target missed it (or
+had errors), 2 the benchmark could not run, 130 interrupted. gunicorn is always stopped
+by its PID (SIGTERM, bounded wait, then SIGKILL of its own process group).
+
+Adding a scenario: append a `Scenario(...)` to SCENARIOS below. A scenario that needs
+data declares `setup=some_function`; it gets a `BenchEnv` (work dir, database URL, the
+server's environment, `env.flask(...)` for CLI commands, `env.create_app()` for an
+in-process app on the bench database, and `env.data` for values to put in the path,
+e.g. path="/persons/{person_id}"). Identical setup functions run only once per run.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+WORK_DIR = BENCH_DIR / "work"
+LUA_DIR = BENCH_DIR / "lua"
+REPORT_LUA = LUA_DIR / "report.lua"
+RESULTS_FILE = BENCH_DIR / "RESULTS.md"
+VENV_BIN = ROOT / ".venv" / "bin"
+HOST = "127.0.0.1"  # never anything else
+BASELINE_PATH = "/livez"
+
+# Run settings.
+FULL = {"rounds": 5, "duration": 5, "warmup": 2}
+QUICK = {"rounds": 2, "duration": 2, "warmup": 1}
+DEFAULT_CONNECTIONS = 16
+WRK_THREADS = 2
+WRK_TIMEOUT_S = 5  # wrk counts a response slower than this as a timeout error
+GUNICORN_WORKERS = 2
+SERVER_START_TIMEOUT_S = 30
+SERVER_STOP_TIMEOUT_S = 10
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+# The demo directory's users (public demo passwords, see kundweb/demo/directory.json).
+DEMO_USERS = {
+    "employee": ("anna", "demo-anna"),
+    "agent": ("bertil", "demo-bertil"),
+    "communicator": ("cecilia", "demo-cecilia"),
+    "admin": ("david", "demo-david"),
+}
+
+
+class BenchError(Exception):
+    """The benchmark itself could not run (server down, login failed, wrk missing...)."""
+
+
+# --------------------------------------------------------------------------- scenarios
+
+@dataclass
+class BenchEnv:
+    """What a scenario's setup hook gets: the bench database and server environment."""
+
+    root: Path
+    work_dir: Path
+    database_url: str
+    environ: dict  # the exact environment gunicorn and the flask CLI run with
+    data: dict = field(default_factory=dict)  # setup hooks' values for path templates
+
+    def flask(self, *args, timeout=900):
+        """Run `flask <args>` (FLASK_APP=app.py) against the bench database."""
+        return run_checked([str(VENV_BIN / "flask"), *args], env=self.environ, cwd=self.root,
+                           timeout=timeout, what="flask " + " ".join(args))
+
+    def create_app(self):
+        """An in-process app on the bench database, for bulk-loading with the ORM."""
+        if str(self.root) not in sys.path:
+            sys.path.insert(0, str(self.root))
+        from kundweb import create_app
+
+        return create_app({
+            "ENV_NAME": "development",
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SECRET_KEY": self.environ["KUNDWEB_SECRET_KEY"],
+            "LDAP_URL": "",
+            "DEBUG": False,
+        })
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str  # may contain {placeholders} filled from BenchEnv.data after setup
+    description: str
+    method: str = "GET"
+    lua: str | None = None  # file name in bench/lua/ (e.g. a request body); report.lua is appended
+    setup: Callable[[BenchEnv], None] | None = None
+    login_role: str | None = None  # log in as this role's demo user; None = anonymous
+    target: float | None = None  # minimum median throughput ratio vs /livez; None = no target
+    connections: int | None = None  # None = DEFAULT_CONNECTIONS
+    expect_status: tuple = (200,)  # any other status counts as an error
+    preflight: bool = True  # check one plain request answers expect_status before measuring
+    headers: tuple = ()  # (name, value) pairs; values may contain {placeholders} like path
+
+    def conns(self):
+        return self.connections or DEFAULT_CONNECTIONS
+
+
+def active_crisis_message(env):
+    """One active crisis message, as during a crisis; its banner ETag for If-None-Match."""
+    app = env.create_app()  # also puts the project on sys.path
+    from kundweb.audit.services import Actor
+    from kundweb.crisis import services as crisis
+
+    with app.app_context():
+        actor = Actor("cecilia", frozenset({"communicator"}))
+        message = crisis.create_message(actor, crisis.MessageInput(
+            "Vattenläcka i centrala Luleå", "Vattnet är avstängt i centrum.\n\nLäs mer på https://www.lulea.se/vatten",
+            "critical"))
+        crisis.publish_now(actor, message.id)
+        env.data["crisis_etag"] = '"' + crisis.etag_for(crisis.active_messages()) + '"'
+
+
+SCENARIOS = [
+    Scenario(
+        name="login_page",
+        path="/login",
+        description="Login page (template + CSRF token)",
+        target=None,
+    ),
+    Scenario(
+        name="start_page_agent",
+        path="/start/agent",
+        description="Agent start page as bertil (server-side session lookup + template)",
+        login_role="agent",
+        target=None,
+    ),
+    Scenario(
+        name="crisis_banner_unchanged",
+        path="/kris/banner",
+        description="Crisis banner poll, unchanged: If-None-Match -> 304 (200 connections)",
+        setup=active_crisis_message,
+        headers=(("If-None-Match", "{crisis_etag}"),),
+        expect_status=(304,),
+        connections=200,
+        target=0.8,
+    ),
+    Scenario(
+        name="crisis_api_active",
+        path="/api/v1/crisis",
+        description="Public /api/v1/crisis with an active message (200 connections)",
+        setup=active_crisis_message,
+        connections=200,
+        target=0.8,
+    ),
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+def log(message):
+    print(f"[bench {time.monotonic() - T0:6.1f}s] {message}", flush=True)
+
+
+T0 = time.monotonic()
+
+
+def run_checked(cmd, *, env=None, cwd=None, timeout, what):
+    try:
+        proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"{what}: no answer within {timeout} s") from exc
+    except FileNotFoundError as exc:
+        raise BenchError(f"{what}: {exc}") from exc
+    if proc.returncode != 0:
+        raise BenchError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    return proc
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def bench_environ(database_url):
+    """Our environment minus any KUNDWEB_*/FLASK_* of the caller, plus the bench settings."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("KUNDWEB_", "FLASK_"))}
+    environ.update({
+        "KUNDWEB_ENV": "development",  # production refuses the demo directory
+        "KUNDWEB_DEBUG": "0",
+        "KUNDWEB_SECRET_KEY": secrets.token_hex(32),
+        "KUNDWEB_DATABASE_URL": database_url,
+        "FLASK_APP": "app.py",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return environ
+
+
+def versions():
+    def first_line(cmd):
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return "unknown"
+        lines = (proc.stdout + proc.stderr).strip().splitlines()
+        return lines[0].strip() if lines else "unknown"
+
+    wrk = first_line(["wrk", "--version"])  # "wrk debian/4.1.0-3+b2 [epoll] Copyright ..."
+    wrk = wrk.split(" Copyright")[0]
+    gunicorn = first_line([str(VENV_BIN / "gunicorn"), "--version"])
+    commit = first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+    try:  # --no-optional-locks: never take the index lock others may be using
+        dirty = subprocess.run(["git", "-C", str(ROOT), "--no-optional-locks", "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        dirty = ""
+    return {
+        "python": sys.version.split()[0],
+        "gunicorn": gunicorn,
+        "wrk": wrk,
+        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+    }
+
+
+def fill_path(scenario, env):
+    try:
+        return scenario.path.format(**env.data)
+    except KeyError as exc:
+        raise BenchError(f"scenario {scenario.name}: path needs {exc} from its setup hook") from exc
+
+
+# --------------------------------------------------------------------------- server
+
+class Server:
+    """gunicorn in its own session/process group, stopped by PID."""
+
+    def __init__(self, environ, port, log_path):
+        self.environ = environ
+        self.port = port
+        self.log_path = log_path
+        self.proc = None
+        self._log_file = None
+
+    def start(self):
+        self._log_file = open(self.log_path, "ab")
+        cmd = [str(VENV_BIN / "gunicorn"), "-w", str(GUNICORN_WORKERS), "-b", f"{HOST}:{self.port}",
+               "--graceful-timeout", "5",
+               # gunicorn 27 otherwise opens ~/.gunicorn/gunicorn.ctl, shared by every gunicorn of the user
+               "--no-control-socket",
+               "app:app"]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.environ, stdout=self._log_file,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        log(f"gunicorn pid {self.proc.pid} on {HOST}:{self.port} (log {self.log_path.relative_to(ROOT)})")
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                status, _, _ = http_request(self.port, "GET", BASELINE_PATH, timeout=2)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"gunicorn did not answer {BASELINE_PATH} within {SERVER_START_TIMEOUT_S} s:\n"
+                         f"{self.log_tail()}")
+
+    def stop(self):
+        if self.proc is None:
+            return
+        try:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout=SERVER_STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    log(f"gunicorn pid {self.proc.pid} ignored SIGTERM; SIGKILL to its process group")
+                    try:
+                        os.killpg(self.proc.pid, signal.SIGKILL)  # the group we created: master + workers
+                    except ProcessLookupError:
+                        pass
+                    self.proc.wait(timeout=SERVER_STOP_TIMEOUT_S)
+            log(f"gunicorn pid {self.proc.pid} stopped (exit {self.proc.returncode})")
+        finally:
+            if self._log_file:
+                self._log_file.close()
+
+    def worker_cpu_seconds(self):
+        """{worker pid: user+system CPU seconds} of gunicorn's workers, from /proc."""
+        pids = []
+        try:
+            for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+                pids += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            return {}
+        cpu = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the worker just went away; it is left out of this snapshot
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+        return cpu
+
+    def log_tail(self, lines=30):
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def http_request(port, method, path, headers=None, body=None, timeout=10):
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
+
+
+def cookie_pairs(headers):
+    """name=value of each Set-Cookie header, raw (as the browser would send it back)."""
+    pairs = {}
+    for value in headers.get_all("Set-Cookie") or []:
+        name, _, rest = value.split(";", 1)[0].partition("=")
+        pairs[name.strip()] = rest.strip()
+    return pairs
+
+
+def log_in(port, role):
+    """Log in as the role's demo user; returns the Cookie header value for wrk."""
+    username, password = DEMO_USERS[role]
+    status, headers, body = http_request(port, "GET", "/login")
+    if status != 200:
+        raise BenchError(f"GET /login answered {status}")
+    cookies = cookie_pairs(headers)
+    match = (re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body)
+             or re.search(rb'value="([^"]+)"[^>]*name="csrf_token"', body))
+    if not match:
+        raise BenchError("no csrf_token in the login form")
+    form = urllib.parse.urlencode({"username": username, "password": password,
+                                   "csrf_token": match.group(1).decode()})
+    status, headers, _ = http_request(port, "POST", "/login", body=form, headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+    })
+    location = headers.get("Location", "")
+    if status != 302 or "/login" in location:
+        raise BenchError(f"login as {username} failed: {status} -> {location!r}")
+    cookies.update(cookie_pairs(headers))
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+# --------------------------------------------------------------------------- wrk
+
+@dataclass
+class Sample:
+    rps: float
+    p50_us: float
+    p99_us: float
+    statuses: dict  # status code (int) -> count
+    socket_errors: dict  # connect/read/write/timeout -> count
+    requests: int
+    server_cpu_s: float | None  # CPU seconds gunicorn's workers used during the run
+
+
+def lua_script(scenario, key):
+    """bench/work/lua/<key>.lua: method preamble + the scenario's Lua + report.lua."""
+    parts = []
+    if scenario is not None and scenario.method != "GET":
+        parts.append(f'wrk.method = "{scenario.method}"\n')
+    if scenario is not None and scenario.lua:
+        parts.append((LUA_DIR / scenario.lua).read_text())
+    parts.append(REPORT_LUA.read_text())
+    path = WORK_DIR / "lua" / f"{key}.lua"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts))
+    return path
+
+
+def run_wrk(port, path, script, connections, duration, cookie=None, log_name=None, cpu_probe=None, headers=()):
+    cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{duration}s", f"--timeout={WRK_TIMEOUT_S}s",
+           "--latency", "-s", str(script)]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    for name, value in headers:
+        cmd += ["-H", f"{name}: {value}"]
+    cmd.append(f"http://{HOST}:{port}{path}")
+    cpu_before = cpu_probe() if cpu_probe else {}
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + WRK_TIMEOUT_S + 30)
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"wrk on {path} did not finish") from exc
+    except FileNotFoundError as exc:
+        raise BenchError("wrk not found (apt-get install -y wrk)") from exc
+    if log_name:
+        shown = [c if not c.startswith("Cookie:") else "Cookie: <session>" for c in cmd]
+        (WORK_DIR / "wrk").mkdir(exist_ok=True)
+        (WORK_DIR / "wrk" / f"{log_name}.txt").write_text(
+            " ".join(shown) + "\n\n" + proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise BenchError(f"wrk failed (exit {proc.returncode}) on {path}:\n{proc.stdout}{proc.stderr}")
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("KUNDWEB_BENCH ")), None)
+    if line is None:
+        raise BenchError(f"wrk printed no KUNDWEB_BENCH line for {path}:\n{proc.stdout}{proc.stderr}")
+    data = json.loads(line.split(" ", 1)[1])
+    cpu_after = cpu_probe() if cpu_probe else {}
+    same_workers = cpu_before and cpu_before.keys() == cpu_after.keys()
+    server_cpu = sum(cpu_after.values()) - sum(cpu_before.values()) if same_workers else None
+    duration_s = data["duration_us"] / 1e6
+    return Sample(
+        rps=data["requests"] / duration_s if duration_s > 0 else 0.0,
+        p50_us=data["latency_us"]["p50"],
+        p99_us=data["latency_us"]["p99"],
+        statuses={int(k): int(v) for k, v in data["statuses"].items()},
+        socket_errors={k: int(v) for k, v in data["errors"].items() if k != "status" and v},
+        requests=int(data["requests"]),
+        server_cpu_s=server_cpu,
+    )
+
+
+def unexpected(sample, expect):
+    """Error counts of a sample: statuses outside `expect` plus socket errors."""
+    errors = {str(code): n for code, n in sample.statuses.items() if code not in expect}
+    errors.update(sample.socket_errors)
+    return errors
+
+
+def add_counts(total, more):
+    for k, v in more.items():
+        total[k] = total.get(k, 0) + v
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass
+class Result:
+    scenario: Scenario
+    rounds: list = field(default_factory=list)  # (baseline Sample, scenario Sample)
+    errors: dict = field(default_factory=dict)
+    baseline_errors: dict = field(default_factory=dict)
+
+    def ratios(self, attr):
+        return [getattr(s, attr) / getattr(b, attr) if getattr(b, attr) else float("nan")
+                for b, s in self.rounds]
+
+    def median(self, attr):
+        return statistics.median(self.ratios(attr))
+
+    def cpu_ratios(self):
+        """Per round: server CPU per request, scenario / baseline (higher = costlier)."""
+        ratios = []
+        for b, s in self.rounds:
+            if b.server_cpu_s and s.server_cpu_s is not None and b.requests and s.requests:
+                ratios.append((s.server_cpu_s / s.requests) / (b.server_cpu_s / b.requests))
+        return ratios
+
+    def median_cpu(self):
+        ratios = self.cpu_ratios()
+        return statistics.median(ratios) if ratios else float("nan")
+
+    def error_total(self):
+        return sum(self.errors.values())
+
+    def met(self):
+        if self.scenario.target is None:
+            return None
+        return self.median("rps") >= self.scenario.target and self.error_total() == 0
+
+
+def fmt_errors(errors):
+    total = sum(errors.values())
+    if not total:
+        return "0"
+    return f"{total} (" + ", ".join(f"{k}: {v}" for k, v in sorted(errors.items())) + ")"
+
+
+def results_table(results):
+    rows = ["| scenario | description | median throughput ratio vs /livez | target | met? "
+            "| median p99 latency ratio | median server CPU per request vs /livez | errors |",
+            "|---|---|---:|---:|:---:|---:|---:|---|"]
+    for r in results:
+        target = f">= {r.scenario.target:g}" if r.scenario.target is not None else "—"
+        met = {None: "—", True: "yes", False: "**NO**"}[r.met()]
+        rows.append(f"| {r.scenario.name} | {r.scenario.description} | {r.median('rps'):.3f} | {target} "
+                    f"| {met} | {r.median('p99_us'):.2f} | {r.median_cpu():.1f}x | {fmt_errors(r.errors)} |")
+    return "\n".join(rows)
+
+
+def details_table(results):
+    rows = ["| scenario | connections | per-round throughput ratios | per-round CPU-per-request ratios "
+            "| median p50 latency ratio "
+            "| median rps scenario / baseline (context only) | median p99 ms scenario / baseline (context only) "
+            "| baseline errors |",
+            "|---|---:|---|---|---:|---|---|---|"]
+    for r in results:
+        per_round = ", ".join(f"{x:.3f}" for x in r.ratios("rps"))
+        per_round_cpu = ", ".join(f"{x:.1f}" for x in r.cpu_ratios())
+        s_rps = statistics.median(s.rps for _, s in r.rounds)
+        b_rps = statistics.median(b.rps for b, _ in r.rounds)
+        s_p99 = statistics.median(s.p99_us for _, s in r.rounds) / 1000
+        b_p99 = statistics.median(b.p99_us for b, _ in r.rounds) / 1000
+        rows.append(f"| {r.scenario.name} | {r.scenario.conns()} | {per_round} | {per_round_cpu} "
+                    f"| {r.median('p50_us'):.2f} "
+                    f"| {s_rps:.0f} / {b_rps:.0f} | {s_p99:.1f} / {b_p99:.1f} | {fmt_errors(r.baseline_errors)} |")
+    return "\n".join(rows)
+
+
+def write_results(path, results, meta, settings, elapsed_s):
+    text = f"""# Kundweb benchmark results
+
+Generated by `scripts/bench.py`{' ' + settings['args'] if settings['args'] else ''}. Do not edit by hand.
+
+- Date: {meta['date']}
+- Git commit: {meta['commit']}
+- Machine: {os.cpu_count()} cores (os.cpu_count()), shared; load generator (wrk) and server share them
+- Python {meta['python']}, {meta['gunicorn']}, {meta['wrk']}
+- Settings: {settings['rounds']} rounds x {settings['duration']} s per wrk run, warm-up {settings['warmup']} s;
+  `wrk -t{WRK_THREADS} -c<connections> --latency --timeout={WRK_TIMEOUT_S}s` (default {DEFAULT_CONNECTIONS} connections);
+  `gunicorn -w {GUNICORN_WORKERS}` (sync workers) on 127.0.0.1; KUNDWEB_ENV=development, debug off, random secret key,
+  demo directory; fresh SQLite database in bench/work/
+- Baseline: `GET {BASELINE_PATH}` (no I/O), run back to back with each scenario in the same round
+  (order alternating between rounds) and with the scenario's connection count
+- Whole run took {elapsed_s:.0f} s
+
+Ratios are scenario / baseline measured in the same round; the table shows the median over rounds.
+Throughput ratio 1.0 = as fast as /livez; a latency ratio of 3 = three times /livez's latency.
+"Errors" = responses with an unexpected status (e.g. a 302 to the login page) plus wrk
+socket errors (connect/read/write/timeout), summed over all rounds. A target is met when the
+median throughput ratio reaches it and there were no errors.
+"Server CPU per request" = user+system CPU of the gunicorn workers (from /proc) divided by the
+requests served, scenario / baseline: 8x means a request costs eight /livez requests of server
+CPU. It is much less disturbed by other load on a shared machine than throughput is (time
+spent waiting for a CPU is not counted), so read the two together.
+
+{results_table(results)}
+
+## Details
+
+{details_table(results)}
+
+Raw wrk output of the last run: `bench/work/wrk/` (git-ignored).
+"""
+    path.write_text(text)
+
+
+# --------------------------------------------------------------------------- main
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{QUICK['rounds']} rounds of {QUICK['duration']} s instead of "
+                             f"{FULL['rounds']} x {FULL['duration']} s")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these scenarios")
+    parser.add_argument("--rounds", type=int, help="override the number of rounds (1-50)")
+    parser.add_argument("--duration", type=int, help="override seconds per wrk run (1-60)")
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument("--output", type=Path, default=RESULTS_FILE,
+                        help="results file (default: bench/RESULTS.md)")
+    return parser.parse_args(argv)
+
+
+def select(names):
+    by_name = {s.name: s for s in SCENARIOS}
+    if not names:
+        return list(SCENARIOS)
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise BenchError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
+    return [by_name[n] for n in dict.fromkeys(names)]
+
+
+def prepare(scenarios):
+    """Fresh work dir, database, migrations and the scenarios' setup hooks."""
+    if WORK_DIR.exists():
+        shutil.rmtree(WORK_DIR)
+    WORK_DIR.mkdir(parents=True)
+    database_url = "sqlite:///" + str(WORK_DIR / "bench.sqlite3")
+    env = BenchEnv(root=ROOT, work_dir=WORK_DIR, database_url=database_url,
+                   environ=bench_environ(database_url))
+    log("flask db upgrade")
+    env.flask("db", "upgrade", timeout=300)
+    done = set()
+    for scenario in scenarios:
+        if scenario.setup is not None and scenario.setup not in done:
+            log(f"setup for {scenario.name}: {getattr(scenario.setup, '__name__', scenario.setup)}")
+            scenario.setup(env)
+            done.add(scenario.setup)
+    return env
+
+
+def measure(scenarios, env, port, settings, cpu_probe=None):
+    cookies = {}
+    for role in sorted({s.login_role for s in scenarios if s.login_role}):
+        cookies[role] = log_in(port, role)
+        log(f"logged in as {DEMO_USERS[role][0]} ({role})")
+
+    paths = {s.name: fill_path(s, env) for s in scenarios}
+    extra_headers = {s.name: [(name, value.format(**env.data)) for name, value in s.headers] for s in scenarios}
+    for s in scenarios:
+        if not s.preflight:
+            continue
+        headers = {"Cookie": cookies[s.login_role]} if s.login_role else {}
+        headers.update(extra_headers[s.name])
+        status, resp_headers, _ = http_request(port, s.method, paths[s.name], headers=headers)
+        if status not in s.expect_status:
+            raise BenchError(f"preflight {s.name}: {s.method} {paths[s.name]} answered {status} "
+                             f"{resp_headers.get('Location', '')} (expected {s.expect_status})")
+
+    baseline_script = lua_script(None, "baseline")
+    scripts = {s.name: lua_script(s, s.name) for s in scenarios}
+
+    def run(s, which, duration, log_name):
+        if which == "baseline":
+            return run_wrk(port, BASELINE_PATH, baseline_script, s.conns(), duration, log_name=log_name,
+                           cpu_probe=cpu_probe)
+        return run_wrk(port, paths[s.name], scripts[s.name], s.conns(), duration,
+                       cookie=cookies.get(s.login_role), log_name=log_name, cpu_probe=cpu_probe,
+                       headers=extra_headers[s.name])
+
+    if settings["warmup"]:  # template compilation, first DB connections, page cache
+        log("warm-up")
+        for s in scenarios:
+            for which in ("baseline", "scenario"):
+                run(s, which, settings["warmup"], f"warmup-{s.name}-{which}")
+
+    results = {s.name: Result(s) for s in scenarios}
+    for rnd in range(1, settings["rounds"] + 1):
+        for s in scenarios:
+            order = ("baseline", "scenario") if rnd % 2 else ("scenario", "baseline")
+            samples = {which: run(s, which, settings["duration"], f"round{rnd}-{s.name}-{which}")
+                       for which in order}
+            b, x = samples["baseline"], samples["scenario"]
+            result = results[s.name]
+            result.rounds.append((b, x))
+            add_counts(result.errors, unexpected(x, s.expect_status))
+            add_counts(result.baseline_errors, unexpected(b, (200,)))
+            log(f"round {rnd}/{settings['rounds']} {s.name}: ratio {x.rps / b.rps if b.rps else float('nan'):.3f} "
+                f"(errors {sum(unexpected(x, s.expect_status).values())})")
+    return [results[s.name] for s in scenarios]
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.list:
+        for s in SCENARIOS:
+            target = f">= {s.target:g}" if s.target is not None else "no target"
+            print(f"{s.name:24} {s.method} {s.path:28} {target:10} {s.description}")
+        return 0
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # so `finally` stops gunicorn on SIGTERM too
+    settings = dict(QUICK if args.quick else FULL)
+    extra = []
+    if args.rounds is not None:
+        settings["rounds"] = max(1, min(50, args.rounds))  # bounded
+        extra += ["--rounds", str(settings["rounds"])]
+    if args.duration is not None:
+        settings["duration"] = max(1, min(60, args.duration))
+        extra += ["--duration", str(settings["duration"])]
+    settings["args"] = " ".join((["--quick"] if args.quick else []) + extra
+                                + (["--only", *args.only] if args.only else []))
+    server = None
+    started = time.monotonic()
+    try:
+        if shutil.which("wrk") is None:
+            raise BenchError("wrk not found (apt-get install -y wrk)")
+        scenarios = select(args.only)
+        meta = versions()
+        meta["date"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        env = prepare(scenarios)
+        server = Server(env.environ, free_port(), WORK_DIR / "gunicorn.log")
+        server.start()
+        results = measure(scenarios, env, server.port, settings, cpu_probe=server.worker_cpu_seconds)
+    except BenchError as exc:
+        print(f"bench: ERROR: {exc}", file=sys.stderr)
+        if server is not None and server.proc is not None:
+            print(f"--- gunicorn log tail ---\n{server.log_tail()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        # A second Ctrl-C/SIGTERM must not cut the (bounded) shutdown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if server is not None:
+            server.stop()
+
+    elapsed = time.monotonic() - started
+    output = args.output if args.output.is_absolute() else Path.cwd() / args.output
+    write_results(output, results, meta, settings, elapsed)
+    print()
+    print(results_table(results))
+    print()
+    print(f"{os.cpu_count()} cores; {settings['rounds']} rounds x {settings['duration']} s; "
+          f"run took {elapsed:.0f} s; written to {output}")
+    for r in results:
+        if r.error_total():
+            print(f"WARNING: {r.scenario.name} had errors: {fmt_errors(r.errors)}", file=sys.stderr)
+    missed = [r.scenario.name for r in results if r.met() is False]
+    if missed:
+        print(f"bench: target missed: {', '.join(missed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
