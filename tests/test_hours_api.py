@@ -61,8 +61,8 @@ def test_every_page_says_whether_kundcenter_is_open(client):
 def test_admin_adds_exception_and_the_calendar_follows_and_it_is_audited(app, client, login_as):
     login_as("admin")
     token = csrf_token(client, "/admin/oppettider")
-    form = {"day": "2027-03-03", "kind": "closed", "opens": "", "closes": "", "note": "Personalutbildning",
-            "csrf_token": token}
+    form = {"exception-day": "2027-03-03", "exception-kind": "closed", "exception-opens": "", "exception-closes": "",
+            "exception-note": "Personalutbildning", "exception-csrf_token": token}
     preview = client.post("/admin/oppettider/undantag", data={**form, "action": "preview"})
     assert preview.status_code == 200
     assert "Förhandsgranskning" in preview.get_data(as_text=True)
@@ -79,8 +79,9 @@ def test_admin_adds_exception_and_the_calendar_follows_and_it_is_audited(app, cl
 def test_exception_with_closing_before_opening_is_refused_and_nothing_saved(app, client, login_as):
     login_as("admin")
     response = client.post("/admin/oppettider/undantag", data={
-        "day": "2027-03-04", "kind": "extended", "opens": "18:00", "closes": "09:00", "note": "",
-        "action": "save", "csrf_token": csrf_token(client, "/admin/oppettider")})
+        "exception-day": "2027-03-04", "exception-kind": "extended", "exception-opens": "18:00",
+        "exception-closes": "09:00", "exception-note": "", "action": "save",
+        "exception-csrf_token": csrf_token(client, "/admin/oppettider")})
     assert response.status_code == 400
     assert "Stängningstiden måste vara senare" in response.get_data(as_text=True)
     assert client.get("/api/v1/opening-hours?from=2027-03-04&to=2027-03-04").json["days"][0]["kind"] == "normal"
@@ -113,7 +114,8 @@ def test_only_admins_edit_opening_hours(client, login_as, role):
     login_as(role)
     assert client.get("/admin/oppettider").status_code == 403
     response = client.post("/admin/oppettider/undantag", data={
-        "day": "2027-03-03", "kind": "closed", "action": "save", "csrf_token": csrf_token(client, "/")})
+        "exception-day": "2027-03-03", "exception-kind": "closed", "action": "save",
+        "exception-csrf_token": csrf_token(client, "/")})
     assert response.status_code == 403
 
 

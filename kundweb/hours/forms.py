@@ -1,4 +1,8 @@
-"""Forms for opening-hour rules and maintenance windows."""
+"""Forms for opening-hour rules and maintenance windows.
+
+All four share one page, so each has its own prefix: field ids stay unique and
+every label points at its own input.
+"""
 from wtforms import BooleanField, DateField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -7,10 +11,16 @@ from kundweb.hours.services import EXCEPTION_KINDS
 
 
 class EarlyCloseForm(Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="early", **kwargs)
+
     early_close = TimeField("Stänger dag före helgdag", validators=[DataRequired("Ange en tid.")])
 
 
 class PeriodForm(Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="period", **kwargs)
+
     starts_on = DateField("Från och med", validators=[DataRequired("Ange startdatum.")])
     ends_on = DateField("Till och med", validators=[DataRequired("Ange slutdatum.")])
     opens = TimeField("Öppnar", validators=[Optional()], description="Tomt: ordinarie öppning.")
@@ -20,6 +30,9 @@ class PeriodForm(Form):
 
 
 class ExceptionForm(Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="exception", **kwargs)
+
     day = DateField("Datum", validators=[DataRequired("Ange datum.")])
     kind = SelectField("Typ", choices=list(EXCEPTION_KINDS.items()), default="closed")
     opens = TimeField("Öppnar", validators=[Optional()])
@@ -28,6 +41,9 @@ class ExceptionForm(Form):
 
 
 class MaintenanceForm(Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="maintenance", **kwargs)
+
     starts_at = LocalDateTimeField("Börjar", validators=[InputRequired("Ange när arbetet börjar.")])
     ends_at = LocalDateTimeField("Slutar", validators=[InputRequired("Ange när arbetet slutar.")])
     note = StringField("Vad händer", validators=[DataRequired("Beskriv arbetet."), Length(max=200)])

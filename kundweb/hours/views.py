@@ -33,7 +33,7 @@ def _page(forms=None, preview=None, preview_title=None, status=200):
     now = utcnow()
     return render(
         "hours/admin.html",
-        early_close_form=forms.get("early_close") or EarlyCloseForm(early_close=services.early_close()),
+        early_close_form=forms.get("early_close") or EarlyCloseForm(formdata=None, early_close=services.early_close()),
         period_form=forms.get("period") or PeriodForm(formdata=None),
         exception_form=forms.get("exception") or ExceptionForm(formdata=None),
         maintenance_form=forms.get("maintenance") or MaintenanceForm(formdata=None),
