@@ -96,9 +96,14 @@ def test_killed_scheduler_banner_stays_right_and_restart_notifies_exactly_once(a
 
 
 def test_two_schedulers_at_once_send_one_notice(app, smtp_server, tmp_path):
-    _, starts_at = _scheduled_message(app, 5)
     processes = [SchedulerProcess(app, app.config["MAIL_PORT"], tmp_path / f"s{n}.log") for n in (1, 2)]
     try:
+        # Both up (one holding the lock, one idle) before the message exists: the notice must
+        # come from the running interval job, not from a start-up catch-up.
+        assert any(p.wait_for("scheduler lock acquired") for p in processes), [p.output() for p in processes]
+        assert any(p.wait_for("another scheduler holds the lock") for p in processes), \
+            [p.output() for p in processes]
+        _, starts_at = _scheduled_message(app, 2)
         _wait_until(starts_at)
         _wait_for_mail(smtp_server, 1)
         time.sleep(3)
