@@ -308,6 +308,7 @@ write_env() {
             "KUNDWEB_TEST_AD_ADMIN_DN=CN=Administrator,CN=Users,$BASE_DN" \
             "KUNDWEB_TEST_AD_ADMIN_PASSWORD=$ADMIN_PW" \
             "KUNDWEB_TEST_SAMBA_CONF=$SAMBA_CONF" \
+            "KUNDWEB_TEST_SAMBA_PIDFILE=$SAMBA_PIDFILE" \
             "KUNDWEB_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/$PG_DB"
         do
             echo "export ${kv%%=*}=$(shq "${kv#*=}")"

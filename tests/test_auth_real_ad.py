@@ -62,7 +62,7 @@ def samba_tool(ad_env, *args):
 @contextmanager
 def samba_paused():
     """Freeze the real Samba process (the kernel still accepts TCP, nothing answers), then thaw it."""
-    pid_file = os.path.join(os.path.dirname(os.path.dirname(__file__)), ".testservers", "samba.pid")
+    (pid_file,) = require_env("KUNDWEB_TEST_SAMBA_PIDFILE")
     with open(pid_file) as handle:
         pid = int(handle.read().strip())
     os.kill(pid, signal.SIGSTOP)
