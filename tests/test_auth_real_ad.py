@@ -23,7 +23,7 @@ def ad_env():
     names = ["KUNDWEB_TEST_AD_URL", "KUNDWEB_TEST_AD_BASE_DN", "KUNDWEB_TEST_AD_BIND_DN",
              "KUNDWEB_TEST_AD_BIND_PASSWORD", "KUNDWEB_TEST_AD_DOMAIN", "KUNDWEB_TEST_AD_UPN_SUFFIX",
              "KUNDWEB_TEST_SAMBA_CONF"]
-    return dict(zip(names, require_env(*names)))
+    return dict(zip(names, require_env(*names), strict=True))
 
 
 @pytest.fixture

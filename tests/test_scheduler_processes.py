@@ -6,8 +6,6 @@ import sys
 import time
 from datetime import timedelta
 
-import pytest
-
 from kundweb.audit.services import Actor
 from kundweb.crisis import services
 from kundweb.crisis.models import CrisisTransition

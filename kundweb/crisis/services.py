@@ -257,8 +257,9 @@ def schedule(actor, message_id, starts_at, ends_at, now=None):
         raise CrisisError("Meddelandet visas redan. Avsluta det först om det ska visas senare.")
     if message.status(now) == "active":
         starts_at = message.starts_at  # already showing: only the end can move
-    return _set_times(actor, message, max(starts_at, now) if starts_at < now else starts_at, ends_at,
-                      "crisis.scheduled", now)
+    else:
+        starts_at = max(starts_at, now)  # a start in the past means "now"
+    return _set_times(actor, message, starts_at, ends_at, "crisis.scheduled", now)
 
 
 def end_now(actor, message_id, now=None):

@@ -109,7 +109,7 @@ def preview(today, period=None, exception=None, days=PREVIEW_DAYS):
         changed = cal.calendar(today, end, load_rules(today, end, candidate_period, candidate_exception))
     except ValueError as exc:
         raise HoursError(str(exc)) from exc
-    return list(zip(current, changed))
+    return list(zip(current, changed, strict=True))
 
 
 def set_early_close(actor, value, now=None):
