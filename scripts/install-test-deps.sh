@@ -11,6 +11,7 @@ else
   need samba-tool samba
   need ldapwhoami ldap-utils
   need chromium chromium
+  need npm npm  # fetches axe-core for the accessibility checks
   [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
