@@ -1,5 +1,5 @@
 """Rendering pages or fragments for htmx, and the headers every response carries."""
-from flask import current_app, render_template, request
+from flask import current_app, flash, redirect, render_template, request
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -32,6 +32,24 @@ def render(template, fragment=None, target=None, **context):
     if fragment and target and wants_fragment(target):
         return render_template(fragment, **context)
     return render_template(template, **context)
+
+
+def submit_form(form, action, domain_error, success, next_url):
+    """The POST half of a form view: validate, call the service, flash, redirect.
+
+    `action()` calls the service; a `domain_error` it raises becomes a form-level
+    error (its Swedish message). `next_url` is a URL, or a function of what `action`
+    returned. Returns the redirect, or None when the form must be shown again.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = action()
+    except domain_error as exc:
+        form.form_errors.append(str(exc))
+        return None
+    flash(success, "success")
+    return redirect(next_url(result) if callable(next_url) else next_url)
 
 
 def init_app(app):

@@ -7,7 +7,7 @@ from kundweb.auth.decorators import current_actor, role_required
 from kundweb.crisis import bp, services
 from kundweb.crisis.forms import MessageForm, ScheduleForm, ScriptForm, SubscriptionForm
 from kundweb.database import utcnow
-from kundweb.web import render
+from kundweb.web import render, submit_form
 
 
 def _conditional(response_body_factory, etag, mimetype, cache_control):
@@ -63,15 +63,10 @@ def index():
 @role_required("communicator")
 def create():
     form = MessageForm()
-    if form.validate_on_submit():
-        try:
-            message = services.create_message(current_actor(), _message_input(form))
-        except services.CrisisError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash("Utkastet är sparat. Granska det och publicera.", "success")
-            return redirect(url_for("crisis.show", message_id=message.id))
-    return render("crisis/edit.html", form=form, message=None), 400 if form.is_submitted() else 200
+    done = submit_form(form, lambda: services.create_message(current_actor(), _message_input(form)),
+                       services.CrisisError, "Utkastet är sparat. Granska det och publicera.",
+                       lambda message: url_for("crisis.show", message_id=message.id))
+    return done or (render("crisis/edit.html", form=form, message=None), 400 if form.is_submitted() else 200)
 
 
 @bp.route("/kris/<int:message_id>")
@@ -93,15 +88,10 @@ def _show(message, schedule_form=None, script_form=None, status=200):
 def edit(message_id):
     message = _get_or_404(message_id)
     form = MessageForm(obj=message)
-    if form.validate_on_submit():
-        try:
-            services.update_message(current_actor(), message.id, _message_input(form))
-        except services.CrisisError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash("Ändringen är sparad och syns överallt inom en halv minut.", "success")
-            return redirect(url_for("crisis.show", message_id=message.id))
-    return render("crisis/edit.html", form=form, message=message), 400 if form.is_submitted() else 200
+    done = submit_form(form, lambda: services.update_message(current_actor(), message.id, _message_input(form)),
+                       services.CrisisError, "Ändringen är sparad och syns överallt inom en halv minut.",
+                       url_for("crisis.show", message_id=message.id))
+    return done or (render("crisis/edit.html", form=form, message=message), 400 if form.is_submitted() else 200)
 
 
 @bp.route("/kris/<int:message_id>/publicera", methods=["POST"])
@@ -121,15 +111,10 @@ def end(message_id):
 def schedule(message_id):
     message = _get_or_404(message_id)
     form = ScheduleForm()
-    if form.validate_on_submit():
-        try:
-            services.schedule(current_actor(), message.id, form.starts_at.data, form.ends_at.data)
-        except services.CrisisError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash("Tiderna är sparade.", "success")
-            return redirect(url_for("crisis.show", message_id=message.id))
-    return _show(message, schedule_form=form, status=400)
+    done = submit_form(form, lambda: services.schedule(current_actor(), message.id, form.starts_at.data,
+                                                       form.ends_at.data),
+                       services.CrisisError, "Tiderna är sparade.", url_for("crisis.show", message_id=message.id))
+    return done or _show(message, schedule_form=form, status=400)
 
 
 @bp.route("/kris/<int:message_id>/manus", methods=["POST"])
@@ -137,15 +122,11 @@ def schedule(message_id):
 def add_script(message_id):
     message = _get_or_404(message_id)
     form = ScriptForm()
-    if form.validate_on_submit():
-        try:
-            services.add_script(current_actor(), message.id, form.question.data, form.answer.data)
-        except services.CrisisError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash("Frågan och svaret är tillagda.", "success")
-            return redirect(url_for("crisis.show", message_id=message.id, _anchor="scripts"))
-    return _show(message, script_form=form, status=400)
+    done = submit_form(form, lambda: services.add_script(current_actor(), message.id, form.question.data,
+                                                         form.answer.data),
+                       services.CrisisError, "Frågan och svaret är tillagda.",
+                       url_for("crisis.show", message_id=message.id, _anchor="scripts"))
+    return done or _show(message, script_form=form, status=400)
 
 
 @bp.route("/kris/<int:message_id>/manus/<int:script_id>/ta-bort", methods=["POST"])

@@ -8,7 +8,7 @@ from kundweb.database import utcnow
 from kundweb.hours import bp, services
 from kundweb.hours.calendar import STOCKHOLM
 from kundweb.hours.forms import EarlyCloseForm, ExceptionForm, MaintenanceForm, PeriodForm
-from kundweb.web import render
+from kundweb.web import render, submit_form
 
 
 @bp.route("/api/v1/opening-hours")
@@ -54,15 +54,9 @@ def admin():
 @role_required("admin")
 def set_early_close():
     form = EarlyCloseForm()
-    if form.validate_on_submit():
-        try:
-            services.set_early_close(current_actor(), form.early_close.data)
-        except services.HoursError as exc:
-            form.early_close.errors.append(str(exc))
-        else:
-            flash("Tiden för dag före helgdag är sparad.", "success")
-            return redirect(url_for("hours.admin"))
-    return _page({"early_close": form}, status=400)
+    done = submit_form(form, lambda: services.set_early_close(current_actor(), form.early_close.data),
+                       services.HoursError, "Tiden för dag före helgdag är sparad.", url_for("hours.admin"))
+    return done or _page({"early_close": form}, status=400)
 
 
 @bp.route("/admin/oppettider/perioder", methods=["POST"])
@@ -109,15 +103,10 @@ def add_exception():
 @role_required("admin")
 def add_maintenance():
     form = MaintenanceForm()
-    if form.validate_on_submit():
-        try:
-            services.add_maintenance_window(current_actor(), form.starts_at.data, form.ends_at.data, form.note.data)
-        except services.HoursError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash("Driftfönstret är sparat.", "success")
-            return redirect(url_for("hours.admin"))
-    return _page({"maintenance": form}, status=400)
+    done = submit_form(form, lambda: services.add_maintenance_window(current_actor(), form.starts_at.data,
+                                                                     form.ends_at.data, form.note.data),
+                       services.HoursError, "Driftfönstret är sparat.", url_for("hours.admin"))
+    return done or _page({"maintenance": form}, status=400)
 
 
 @bp.route("/admin/oppettider/<any(period, exception, maintenance):kind>/<int:rule_id>/ta-bort", methods=["POST"])
