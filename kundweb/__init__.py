@@ -74,6 +74,8 @@ def register_blueprints(app):
     from kundweb.api import bp as api_bp
     from kundweb.auth import bp as auth_bp
     from kundweb.crisis import bp as crisis_bp
+    from kundweb.enquiries import bp as enquiries_bp
+    from kundweb.goals import bp as goals_bp
     from kundweb.hours import bp as hours_bp
     from kundweb.main import bp as main_bp
 
@@ -82,6 +84,8 @@ def register_blueprints(app):
     app.register_blueprint(api_bp)
     app.register_blueprint(hours_bp)
     app.register_blueprint(crisis_bp)
+    app.register_blueprint(enquiries_bp)
+    app.register_blueprint(goals_bp)
 
 
 def register_request_hooks(app):

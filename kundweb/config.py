@@ -83,6 +83,12 @@ class Config:
     # How often the scheduler looks for messages that have started, to notify subscribers.
     CRISIS_NOTIFY_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_NOTIFY_SECONDS", "30"))
 
+    # Enquiries: notes are purged after this many days (the counts stay); the last one can be undone this long.
+    ENQUIRY_NOTE_RETENTION_DAYS = int(os.environ.get("KUNDWEB_ENQUIRY_NOTE_RETENTION_DAYS", "30"))
+    ENQUIRY_UNDO_SECONDS = int(os.environ.get("KUNDWEB_ENQUIRY_UNDO_SECONDS", "120"))
+    # Service goals: the largest telephony or survey file an admin may import.
+    GOALS_IMPORT_MAX_BYTES = int(os.environ.get("KUNDWEB_GOALS_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "kundweb_session"

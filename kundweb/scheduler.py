@@ -41,11 +41,20 @@ def crisis_notifications(app):
         handle_started_messages(send_mail)
 
 
+def enquiry_note_purge(app):
+    """Remove enquiry notes older than ENQUIRY_NOTE_RETENTION_DAYS; the counts stay (nightly)."""
+    from kundweb.enquiries.services import purge_notes
+
+    with app.app_context():
+        purge_notes(app.config["ENQUIRY_NOTE_RETENTION_DAYS"])
+
+
 # (id, function, trigger, trigger arguments from the app's config). Each function takes the app.
 JOBS = [
     ("housekeeping", housekeeping, "interval", lambda config: {"hours": 1}),
     ("crisis_notifications", crisis_notifications, "interval",
      lambda config: {"seconds": config["CRISIS_NOTIFY_SECONDS"]}),
+    ("enquiry_note_purge", enquiry_note_purge, "cron", lambda config: {"hour": 3, "minute": 10}),
 ]
 
 

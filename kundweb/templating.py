@@ -13,10 +13,13 @@ LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 NAV_ENTRIES = [
     ("Min startsida", "main.start", {"role": "employee"}, "employee"),
     ("Kundtjänst", "main.start", {"role": "agent"}, "agent"),
+    ("Logga ärende", "enquiries.log_page", {}, "agent"),
+    ("Servicemål", "goals.dashboard", {}, "agent"),
     ("Kommunikation", "main.start", {"role": "communicator"}, "communicator"),
     ("Krisinformation", "crisis.index", {}, "communicator"),
     ("Administration", "main.start", {"role": "admin"}, "admin"),
     ("Öppettider", "hours.admin", {}, "admin"),
+    ("Kategorier", "enquiries.admin", {}, "admin"),
 ]
 
 

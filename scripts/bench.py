@@ -128,6 +128,12 @@ class Scenario:
     expect_status: tuple = (200,)  # any other status counts as an error
     preflight: bool = True  # check one plain request answers expect_status before measuring
     headers: tuple = ()  # (name, value) pairs; values may contain {placeholders} like path
+    csrf_from: str | None = None  # GET this page (logged in) and send its CSRF token as X-CSRFToken
+    verify: Callable | None = None  # (env, Result) -> {error kind: count}: did the requests do their work?
+    # In-process comparison (env) -> {"value_ms", "baseline_ms", "ratio", ...}, run before the server starts;
+    # met when ratio <= in_process_max_ratio.
+    in_process: Callable | None = None
+    in_process_max_ratio: float | None = None
 
     def conns(self):
         return self.connections or DEFAULT_CONNECTIONS
@@ -146,6 +152,151 @@ def active_crisis_message(env):
             "critical"))
         crisis.publish_now(actor, message.id)
         env.data["crisis_etag"] = '"' + crisis.etag_for(crisis.active_messages()) + '"'
+
+
+# --- enquiries and service goals ---------------------------------------------------------------
+
+ENQUIRY_YEARS = 5
+ENQUIRY_ROWS = 1_000_000
+
+
+def enquiry_categories(env):
+    """The demo categories and forwarding targets (kundweb.demo.goals_seed); the first one's id for posting."""
+    app = env.create_app()
+    from kundweb.demo.goals_seed import seed_categories
+    from kundweb.enquiries import services as enquiries
+
+    with app.app_context():
+        seed_categories()
+        env.data["category_id"] = enquiries.categories()[0].id
+
+
+def million_enquiries(env):
+    """1,000,000 enquiries over the last five years, bulk-inserted with plain executemany in big transactions.
+
+    Spread evenly over the days (more on weekdays), with a realistic mix of channels and outcomes;
+    `year` is the last complete year, the one the dashboard scenario shows.
+    """
+    import random
+    import sqlite3
+
+    enquiry_categories(env)
+    app = env.create_app()
+    from kundweb.enquiries.models import EnquiryCategory
+
+    with app.app_context():
+        category_ids = [c.id for c in EnquiryCategory.query.all()]
+    started = time.monotonic()
+    rng = random.Random(1000000)
+    today = dt.date.today()
+    first = dt.date(today.year - ENQUIRY_YEARS, today.month, 1)
+    days = [first + dt.timedelta(days=i) for i in range((today - first).days)]
+    weights = [5 if day.weekday() < 5 else 1 for day in days]
+    per_weight = ENQUIRY_ROWS / sum(weights)
+    channels = ["telefon"] * 50 + ["epost"] * 18 + ["besok"] * 9 + ["chatt"] * 7 + ["facebook"] * 3 + \
+               ["brev"] * 2 + ["etjanst"] * 11
+    outcomes = ["direct"] * 70 + ["forwarded"] * 22 + ["registry"] * 3 + ["callback"] * 5
+    agents = ["bertil", "agnes", "hussein", "maja", "tove", "jukka"]
+    stockholm = __import__("zoneinfo").ZoneInfo("Europe/Stockholm")
+    connection = sqlite3.connect(env.work_dir / "bench.sqlite3")
+    sql = ("INSERT INTO enquiry (created_at, local_date, month, agent, channel, category_id, outcome) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?)")
+    written, carry, batch = 0, 0.0, []
+    for day, weight in zip(days, weights):
+        carry += weight * per_weight
+        count, carry = int(carry), carry - int(carry)
+        month, local_date = day.strftime("%Y-%m"), day.isoformat()
+        for _ in range(count):
+            local = dt.datetime(day.year, day.month, day.day, rng.randint(8, 16), rng.randint(0, 59),
+                                rng.randint(0, 59), tzinfo=stockholm)
+            created = local.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.000000")
+            batch.append((created, local_date, month, rng.choice(agents), rng.choice(channels),
+                          rng.choice(category_ids), rng.choice(outcomes)))
+        if len(batch) >= 100_000:
+            with connection:
+                connection.executemany(sql, batch)
+            written, batch = written + len(batch), []
+    with connection:
+        connection.executemany(sql, batch)
+    written += len(batch)
+    connection.execute("ANALYZE")
+    connection.close()
+    env.data["year"] = today.year - 1
+    env.data["load_seconds"] = time.monotonic() - started
+    log(f"  {written:,} enquiries over {ENQUIRY_YEARS} years loaded in {env.data['load_seconds']:.0f} s")
+
+
+def posted_enquiries(env, result):
+    """The posts must have logged enquiries, not answered a form with errors (that is a 200 too)."""
+    app = env.create_app()
+    from sqlalchemy import func, select
+
+    from kundweb.enquiries.models import Enquiry
+    from kundweb.extensions import db
+
+    with app.app_context():
+        logged = db.session.scalar(select(func.count()).select_from(Enquiry)
+                                   .where(Enquiry.submission_key.like("bench-%")))
+    answered = sum(s.statuses.get(200, 0) for _, s in result.rounds)
+    log(f"post_enquiry: {logged:,} enquiries logged, {answered:,} answered 200 in the measured rounds")
+    return {} if logged >= answered else {"not logged": answered - logged}
+
+
+def dashboard_vs_sql(env, repeats=7):
+    """The dashboard for a full year against the raw aggregate SQL that computes the same figures.
+
+    Both in this process, on the same database, alternating, after a warm-up: the page through
+    Flask's test client as a logged-in admin (session, template, everything), the SQL through
+    sqlite3. The SQL: month x channel x outcome counts for the 25 months the page needs (the
+    year, the 13-month trend and each month's year-earlier comparison), category x outcome
+    counts for the year, and the telephony and survey sums. Returns median milliseconds.
+    """
+    import sqlite3
+
+    app = env.create_app()
+    client = app.test_client()
+    username, password = DEMO_USERS["admin"]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token.group(1)})
+    if response.status_code != 302:
+        raise BenchError(f"in-process login failed: {response.status_code}")
+    year = env.data["year"]
+    path = f"/servicemal?from={year}-01&to={year}-12"
+    first, last = f"{year - 2}-12", f"{year}-12"
+    connection = sqlite3.connect(env.work_dir / "bench.sqlite3")
+    queries = [
+        ("SELECT month, channel, outcome, count(*) FROM enquiry WHERE month BETWEEN ? AND ? "
+         "GROUP BY month, channel, outcome", (first, last)),
+        ("SELECT category_id, outcome, count(*) FROM enquiry WHERE month BETWEEN ? AND ? "
+         "GROUP BY category_id, outcome", (f"{year}-01", f"{year}-12")),
+        ("SELECT month, sum(offered), sum(answered), sum(answered_within) FROM goal_telephony_day "
+         "WHERE month BETWEEN ? AND ? GROUP BY month", (first, last)),
+        ("SELECT * FROM goal_survey_month WHERE month BETWEEN ? AND ?", (first, last)),
+    ]
+
+    def raw_sql():
+        for sql, parameters in queries:
+            connection.execute(sql, parameters).fetchall()
+
+    def page():
+        response = client.get(path)
+        if response.status_code != 200:
+            raise BenchError(f"GET {path} answered {response.status_code}")
+
+    timings = {"sql": [], "page": []}
+    for _ in range(2):
+        raw_sql()
+        page()
+    for i in range(repeats):
+        for name, run in ([("sql", raw_sql), ("page", page)] if i % 2 == 0 else [("page", page), ("sql", raw_sql)]):
+            started = time.perf_counter()
+            run()
+            timings[name].append((time.perf_counter() - started) * 1000)
+    connection.close()
+    sql_ms, page_ms = statistics.median(timings["sql"]), statistics.median(timings["page"])
+    return {"what": f"GET {path} vs the raw aggregate SQL", "value_ms": page_ms, "baseline_ms": sql_ms,
+            "ratio": page_ms / sql_ms, "rows": ENQUIRY_ROWS,
+            "note": f"data loaded in {env.data.get('load_seconds', 0):.0f} s"}
 
 
 SCENARIOS = [
@@ -179,6 +330,29 @@ SCENARIOS = [
         setup=active_crisis_message,
         connections=200,
         target=0.8,
+    ),
+    Scenario(
+        name="post_enquiry",
+        path="/arenden",
+        method="POST",
+        lua="post_enquiry.lua",
+        description="Agent logs an enquiry (htmx POST: CSRF, insert + audit, reset form and counts)",
+        setup=enquiry_categories,
+        login_role="agent",
+        csrf_from="/arenden",
+        headers=(("X-Bench-Category", "{category_id}"),),
+        preflight=False,  # a bodiless POST is a form error; the Lua script sends real ones
+        verify=posted_enquiries,
+        target=0.4,
+    ),
+    Scenario(
+        name="dashboard_year",
+        path="/servicemal?from={year}-01&to={year}-12",
+        description="Service-goal dashboard for a full year over 1,000,000 enquiries (5 years)",
+        setup=million_enquiries,
+        login_role="admin",
+        in_process=dashboard_vs_sql,
+        in_process_max_ratio=2.0,
     ),
 ]
 
@@ -535,7 +709,7 @@ def details_table(results):
     return "\n".join(rows)
 
 
-def write_results(path, results, meta, settings, elapsed_s):
+def write_results(path, results, meta, settings, elapsed_s, comparisons=()):
     text = f"""# Kundweb benchmark results
 
 Generated by `scripts/bench.py`{' ' + settings['args'] if settings['args'] else ''}. Do not edit by hand.
@@ -569,6 +743,15 @@ spent waiting for a CPU is not counted), so read the two together.
 {details_table(results)}
 
 Raw wrk output of the last run: `bench/work/wrk/` (git-ignored).
+"""
+    if comparisons:
+        text += f"""
+## In-process comparisons
+
+Measured in one process on the bench database before the server starts, alternating the two
+sides after a warm-up; the median of several runs each. Ratio = the page's time / the baseline's.
+
+{comparisons_table(comparisons)}
 """
     path.write_text(text)
 
@@ -624,8 +807,13 @@ def measure(scenarios, env, port, settings, cpu_probe=None):
         cookies[role] = log_in(port, role)
         log(f"logged in as {DEMO_USERS[role][0]} ({role})")
 
+    for s in scenarios:
+        if s.csrf_from:
+            cookies[s.login_role] = csrf_header(port, s, cookies, env)
     paths = {s.name: fill_path(s, env) for s in scenarios}
     extra_headers = {s.name: [(name, value.format(**env.data)) for name, value in s.headers] for s in scenarios}
+    for name, token in env.data.get("_csrf_headers", {}).items():
+        extra_headers[name].append(("X-CSRFToken", token))
     for s in scenarios:
         if not s.preflight:
             continue
@@ -666,7 +854,46 @@ def measure(scenarios, env, port, settings, cpu_probe=None):
             add_counts(result.baseline_errors, unexpected(b, (200,)))
             log(f"round {rnd}/{settings['rounds']} {s.name}: ratio {x.rps / b.rps if b.rps else float('nan'):.3f} "
                 f"(errors {sum(unexpected(x, s.expect_status).values())})")
+    for s in scenarios:
+        if s.verify:
+            add_counts(results[s.name].errors, s.verify(env, results[s.name]))
     return [results[s.name] for s in scenarios]
+
+
+def csrf_header(port, scenario, cookies, env):
+    """Fetch a page's CSRF token for a POST scenario; returns the (possibly updated) cookie."""
+    cookie = cookies[scenario.login_role]
+    status, headers, body = http_request(port, "GET", scenario.csrf_from, headers={"Cookie": cookie})
+    match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body)
+    if status != 200 or not match:
+        raise BenchError(f"{scenario.name}: no CSRF token on {scenario.csrf_from} ({status})")
+    pairs = dict(pair.split("=", 1) for pair in cookie.split("; "))
+    pairs.update(cookie_pairs(headers))
+    env.data.setdefault("_csrf_headers", {})[scenario.name] = match.group(1).decode()
+    return "; ".join(f"{k}={v}" for k, v in pairs.items())
+
+
+def run_in_process(scenarios, env):
+    """The scenarios' in-process comparisons, before the server starts: (scenario, result dict)."""
+    done = []
+    for s in scenarios:
+        if s.in_process:
+            log(f"in-process comparison for {s.name}")
+            outcome = s.in_process(env)
+            log(f"  {outcome['what']}: {outcome['value_ms']:.1f} ms vs {outcome['baseline_ms']:.1f} ms "
+                f"= {outcome['ratio']:.2f}x (at most {s.in_process_max_ratio:g}x)")
+            done.append((s, outcome))
+    return done
+
+
+def comparisons_table(comparisons):
+    rows = ["| scenario | comparison | median ms | baseline median ms | ratio | target | met? | note |",
+            "|---|---|---:|---:|---:|---:|:---:|---|"]
+    for s, c in comparisons:
+        met = "yes" if c["ratio"] <= s.in_process_max_ratio else "**NO**"
+        rows.append(f"| {s.name} | {c['what']} | {c['value_ms']:.1f} | {c['baseline_ms']:.1f} | {c['ratio']:.2f} "
+                    f"| <= {s.in_process_max_ratio:g} | {met} | {c.get('note', '')} |")
+    return "\n".join(rows)
 
 
 def _raise_interrupt(signum, frame):
@@ -700,6 +927,7 @@ def main(argv=None):
         meta = versions()
         meta["date"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         env = prepare(scenarios)
+        comparisons = run_in_process(scenarios, env)
         server = Server(env.environ, free_port(), WORK_DIR / "gunicorn.log")
         server.start()
         results = measure(scenarios, env, server.port, settings, cpu_probe=server.worker_cpu_seconds)
@@ -720,7 +948,7 @@ def main(argv=None):
 
     elapsed = time.monotonic() - started
     output = args.output if args.output.is_absolute() else Path.cwd() / args.output
-    write_results(output, results, meta, settings, elapsed)
+    write_results(output, results, meta, settings, elapsed, comparisons)
     print()
     print(results_table(results))
     print()
@@ -729,7 +957,11 @@ def main(argv=None):
     for r in results:
         if r.error_total():
             print(f"WARNING: {r.scenario.name} had errors: {fmt_errors(r.errors)}", file=sys.stderr)
+    if comparisons:
+        print()
+        print(comparisons_table(comparisons))
     missed = [r.scenario.name for r in results if r.met() is False]
+    missed += [s.name + " (in-process)" for s, c in comparisons if c["ratio"] > s.in_process_max_ratio]
     if missed:
         print(f"bench: target missed: {', '.join(missed)}", file=sys.stderr)
         return 1

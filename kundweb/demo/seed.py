@@ -1,8 +1,10 @@
 """Demo data: each feature adds an idempotent seeder to SEEDERS."""
 
+from kundweb.demo.goals_seed import seed_goals
+
 # Each seeder takes no arguments, adds what is missing to db.session and returns
 # a list of human-readable lines saying what it added (empty when nothing).
-SEEDERS = []
+SEEDERS = [seed_goals]
 
 
 def seed_all():

@@ -1,0 +1,68 @@
+"""The agents' enquiry form and the admins' category and forwarding-target forms."""
+import re
+
+from wtforms import HiddenField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from kundweb.enquiries.models import CHANNELS, OUTCOMES, TARGET_KINDS
+from kundweb.forms import Form
+
+
+class WaitField(StringField):
+    """A wait time as seconds ("150") or minutes and seconds ("2:30"); `.data` is seconds or None."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.raw_data = valuelist
+        if not text:
+            self.data = None
+            return
+        if re.fullmatch(r"\d{1,5}", text):
+            self.data = int(text)
+        elif re.fullmatch(r"\d{1,3}:[0-5]\d", text):
+            minutes, seconds = text.split(":")
+            self.data = int(minutes) * 60 + int(seconds)
+        else:
+            self.data = None
+            raise ValueError("Skriv väntetiden som sekunder (150) eller minuter:sekunder (2:30).")
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return str(self.data) if self.data is not None else ""
+
+
+class EnquiryForm(Form):
+    channel = RadioField("Kanal", choices=list(CHANNELS.items()), validators=[DataRequired("Välj kanal.")])
+    category = SelectField("Kategori", coerce=int, validate_choice=False,
+                           validators=[DataRequired("Välj en kategori ur listan.")])
+    outcome = RadioField("Utfall", choices=list(OUTCOMES.items()), default="direct",
+                         validators=[DataRequired("Välj hur ärendet avslutades.")])
+    target = SelectField("Vidarebefordrad till", coerce=lambda v: int(v) if v else None, validate_choice=False,
+                         validators=[Optional()], description="Fyll i när utfallet är ”Vidarebefordrad”.")
+    wait = WaitField("Väntetid i kö (samtal)", description="Valfritt. Sekunder, eller minuter:sekunder som 2:30.")
+    note = StringField("Kort anteckning", validators=[Length(max=300, message="Högst 300 tecken.")],
+                       description="Valfritt. Skriv inga personuppgifter: inga namn, personnummer, adresser "
+                                   "eller telefonnummer. Anteckningar tas bort automatiskt efter en tid.")
+    crisis = StringField("Gäller krisen")
+    submission_key = HiddenField()
+
+    def crisis_id(self):
+        value = (self.crisis.data or "").strip()
+        return int(value) if value.isdigit() else None
+
+
+class CategoryForm(Form):
+    group_name = StringField("Förvaltning eller bolag", validators=[DataRequired("Skriv förvaltning eller bolag."),
+                                                                     Length(max=120)])
+    name = StringField("Kategori", validators=[DataRequired("Skriv kategorins namn."), Length(max=120)],
+                       description="En vanlig fråga, t.ex. ”Bygglov” eller ”Förskoleplats”.")
+
+
+class TargetForm(Form):
+    kind = SelectField("Sort", choices=list(TARGET_KINDS.items()), default="unit")
+    name = StringField("Namn", validators=[DataRequired("Skriv mottagarens namn."), Length(max=200)])
+
+
+class RenameTargetForm(Form):
+    name = StringField("Nytt namn", validators=[DataRequired("Skriv mottagarens namn."), Length(max=200)])

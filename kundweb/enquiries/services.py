@@ -1,0 +1,359 @@
+"""Logging enquiries (once per submitted form), undoing the last one, today's counts,
+categories and forwarding targets, and purging old notes.
+
+Services take the acting person and `now` explicitly, audit every change in the same
+transaction and raise EnquiryError (Swedish, safe to show). Notes never go into the
+audit log: it is kept for good, and notes must be purgeable.
+"""
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kundweb.audit import services as audit
+from kundweb.database import utcnow
+from kundweb.enquiries.models import CHANNELS, OUTCOMES, TARGET_KINDS, Enquiry, EnquiryCategory, EnquiryTarget
+from kundweb.extensions import db
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+MAX_NOTE = 300
+MAX_WAIT_SECONDS = 24 * 3600
+# A Swedish personal identity number (with or without century and dash) or an e-mail address.
+PERSONAL_DATA = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)|[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+class EnquiryError(Exception):
+    """A change that cannot be made; the message is Swedish and safe to show."""
+
+
+@dataclass(frozen=True)
+class EnquiryInput:
+    channel: str
+    category_id: int | None
+    outcome: str
+    target_id: int | None = None
+    wait_seconds: int | None = None
+    note: str | None = None
+    crisis_id: int | None = None
+    submission_key: str | None = None
+
+
+def new_submission_key():
+    """A fresh key for each rendered form: the same form posted twice logs one enquiry."""
+    return secrets.token_urlsafe(16)
+
+
+def local_day(moment):
+    return moment.astimezone(STOCKHOLM).date()
+
+
+def _validate(data, active_crisis_ids):
+    if data.channel not in CHANNELS:
+        raise EnquiryError("Välj kanal.")
+    if data.outcome not in OUTCOMES:
+        raise EnquiryError("Välj hur ärendet avslutades.")
+    category = db.session.get(EnquiryCategory, data.category_id) if data.category_id else None
+    if category is None or not category.active:
+        raise EnquiryError("Välj en kategori ur listan.")
+    target = None
+    if data.outcome == "forwarded":
+        target = db.session.get(EnquiryTarget, data.target_id) if data.target_id else None
+        if target is None or not target.active:
+            raise EnquiryError("Välj vart ärendet vidarebefordrades.")
+    if data.wait_seconds is not None and not 0 <= data.wait_seconds <= MAX_WAIT_SECONDS:
+        raise EnquiryError("Väntetiden ska vara mellan 0 sekunder och ett dygn.")
+    note = (data.note or "").strip() or None
+    if note and len(note) > MAX_NOTE:
+        raise EnquiryError(f"Anteckningen får vara högst {MAX_NOTE} tecken.")
+    if note and PERSONAL_DATA.search(note):
+        raise EnquiryError("Anteckningen ser ut att innehålla ett personnummer eller en e-postadress. "
+                           "Skriv inga personuppgifter.")
+    if data.crisis_id is not None and data.crisis_id not in active_crisis_ids:
+        raise EnquiryError("Krisen är inte längre aktiv. Logga ärendet utan kristagg.")
+    return category, target, note
+
+
+def log_enquiry(actor, data, active_crisis_ids=(), now=None):
+    """Record one enquiry; returns (enquiry, created). Raises EnquiryError.
+
+    A second call with the same submission key (a double click, a retried request)
+    returns the enquiry the first one made: the UNIQUE key decides, also when both
+    arrive at once.
+    """
+    now = now or utcnow()
+    if data.submission_key:
+        existing = _by_key(data.submission_key)
+        if existing is not None:
+            return existing, False
+    category, target, note = _validate(data, set(active_crisis_ids))
+    local = now.astimezone(STOCKHOLM)
+    enquiry = Enquiry(created_at=now, local_date=local.date(), month=local.strftime("%Y-%m"), agent=actor.username,
+                      channel=data.channel, category_id=category.id, outcome=data.outcome,
+                      target_id=target.id if target else None, wait_seconds=data.wait_seconds, note=note,
+                      crisis_id=data.crisis_id, submission_key=data.submission_key or None)
+    db.session.add(enquiry)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = _by_key(data.submission_key) if data.submission_key else None
+        if existing is None:
+            raise
+        return existing, False
+    audit.record("enquiry.logged", actor, "enquiry", enquiry.id,
+                 {"channel": data.channel, "category_id": category.id, "outcome": data.outcome,
+                  "target_id": enquiry.target_id, "crisis_id": data.crisis_id,
+                  "has_note": note is not None}, now)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same key committed by a concurrent request in between
+        db.session.rollback()
+        existing = _by_key(data.submission_key) if data.submission_key else None
+        if existing is None:
+            raise
+        return existing, False
+    return enquiry, True
+
+
+def _by_key(key):
+    return db.session.scalar(select(Enquiry).where(Enquiry.submission_key == key))
+
+
+def last_enquiry(username):
+    """The agent's most recent enquiry, or None."""
+    return db.session.scalar(select(Enquiry).where(Enquiry.agent == username)
+                             .order_by(Enquiry.created_at.desc(), Enquiry.id.desc()).limit(1))
+
+
+def undoable(enquiry, username, undo_seconds, now=None):
+    """True while `enquiry` may still be undone by `username`."""
+    now = now or utcnow()
+    return (enquiry is not None and enquiry.agent == username
+            and now - enquiry.created_at <= timedelta(seconds=undo_seconds))
+
+
+def undo_last(actor, enquiry_id, undo_seconds, now=None):
+    """Remove the agent's latest enquiry within `undo_seconds` of logging it; audited. Raises EnquiryError."""
+    from kundweb.goals.services import is_closed
+
+    now = now or utcnow()
+    enquiry = db.session.get(Enquiry, enquiry_id)
+    latest = last_enquiry(actor.username)
+    if enquiry is None or latest is None or latest.id != enquiry.id or enquiry.agent != actor.username:
+        raise EnquiryError("Bara ditt senaste ärende kan ångras.")
+    if not undoable(enquiry, actor.username, undo_seconds, now):
+        raise EnquiryError("Det är för sent att ångra ärendet.")
+    if is_closed(enquiry.month):
+        raise EnquiryError("Månaden är stängd och ärendet kan inte längre ångras.")
+    audit.record("enquiry.undone", actor, "enquiry", enquiry.id,
+                 {"channel": enquiry.channel, "category_id": enquiry.category_id, "outcome": enquiry.outcome,
+                  "logged_at": enquiry.created_at.isoformat()}, now)
+    db.session.execute(delete(Enquiry).where(Enquiry.id == enquiry.id))
+    db.session.commit()
+    return enquiry
+
+
+@dataclass(frozen=True)
+class Counts:
+    mine: int
+    team: int
+
+
+def counts_today(username, now=None):
+    """Today's (Europe/Stockholm) enquiries: the agent's own and the whole team's."""
+    today = local_day(now or utcnow())
+    team = db.session.scalar(select(func.count()).select_from(Enquiry).where(Enquiry.local_date == today))
+    mine = db.session.scalar(select(func.count()).select_from(Enquiry)
+                             .where(Enquiry.agent == username, Enquiry.local_date == today))
+    return Counts(mine, team)
+
+
+def recent_for(username, limit=5):
+    return db.session.scalars(select(Enquiry).where(Enquiry.agent == username)
+                              .order_by(Enquiry.created_at.desc(), Enquiry.id.desc()).limit(limit)).all()
+
+
+def purge_notes(retention_days, now=None):
+    """Remove notes older than `retention_days`; the enquiries (the counts) stay. Returns how many."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=retention_days)
+    purged = db.session.execute(update(Enquiry).where(Enquiry.note.is_not(None), Enquiry.created_at < cutoff)
+                                .values(note=None)).rowcount
+    if purged:
+        audit.record("enquiry.notes_purged", audit.SYSTEM, "enquiry", None,
+                     {"count": purged, "older_than": cutoff.isoformat(), "retention_days": retention_days}, now)
+    db.session.commit()
+    return purged
+
+
+# --- categories -------------------------------------------------------------------------------
+
+def categories(include_retired=False, query=None):
+    """Categories by group and name; `query` keeps those whose group or name contains every word."""
+    rows = db.session.scalars(select(EnquiryCategory).order_by(EnquiryCategory.group_name,
+                                                               EnquiryCategory.name)).all()
+    if not include_retired:
+        rows = [c for c in rows if c.active]
+    words = (query or "").casefold().split()
+    return [c for c in rows if all(w in c.label.casefold() for w in words)]
+
+
+def grouped(rows):
+    """[(group name, [rows])] in order."""
+    groups = {}
+    for row in rows:
+        groups.setdefault(row.group_name, []).append(row)
+    return list(groups.items())
+
+
+def _clean_name(value, what, limit=120):
+    value = " ".join((value or "").split())
+    if not value:
+        raise EnquiryError(f"Skriv {what}.")
+    if len(value) > limit:
+        raise EnquiryError(f"{what.capitalize()} får vara högst {limit} tecken.")
+    return value
+
+
+def add_category(actor, group_name, name, now=None):
+    """A new active category. Raises EnquiryError."""
+    now = now or utcnow()
+    group_name, name = _clean_name(group_name, "förvaltning eller bolag"), _clean_name(name, "kategorins namn")
+    _check_free_category(group_name, name)
+    category = EnquiryCategory(group_name=group_name, name=name, active=True, created_at=now)
+    db.session.add(category)
+    db.session.flush()
+    audit.record("enquiry.category_added", actor, "enquiry_category", category.id,
+                 {"group": group_name, "name": name}, now)
+    db.session.commit()
+    return category
+
+
+def rename_category(actor, category_id, group_name, name, now=None):
+    """Rename a category (its history follows it). Raises EnquiryError."""
+    now = now or utcnow()
+    category = _get(EnquiryCategory, category_id, "Kategorin finns inte.")
+    group_name, name = _clean_name(group_name, "förvaltning eller bolag"), _clean_name(name, "kategorins namn")
+    if (group_name, name) == (category.group_name, category.name):
+        return category
+    _check_free_category(group_name, name)
+    before = {"group": category.group_name, "name": category.name}
+    category.group_name, category.name = group_name, name
+    audit.record("enquiry.category_renamed", actor, "enquiry_category", category.id,
+                 {"before": before, "after": {"group": group_name, "name": name}}, now)
+    db.session.commit()
+    return category
+
+
+def set_category_active(actor, category_id, active, now=None):
+    """Retire a category (no new enquiries; history and reports keep it) or bring it back."""
+    now = now or utcnow()
+    category = _get(EnquiryCategory, category_id, "Kategorin finns inte.")
+    if category.active == active:
+        return category
+    category.active, category.retired_at = active, None if active else now
+    audit.record("enquiry.category_" + ("reactivated" if active else "retired"), actor, "enquiry_category",
+                 category.id, {"group": category.group_name, "name": category.name}, now)
+    db.session.commit()
+    return category
+
+
+def _check_free_category(group_name, name):
+    taken = db.session.scalar(select(EnquiryCategory.id).where(
+        func.lower(EnquiryCategory.group_name) == group_name.lower(),
+        func.lower(EnquiryCategory.name) == name.lower()))
+    if taken:
+        raise EnquiryError("Det finns redan en kategori med det namnet under samma förvaltning eller bolag.")
+
+
+# --- forwarding targets -----------------------------------------------------------------------
+
+def targets(include_retired=False):
+    rows = db.session.scalars(select(EnquiryTarget).order_by(EnquiryTarget.kind, EnquiryTarget.name)).all()
+    return rows if include_retired else [t for t in rows if t.active]
+
+
+def add_target(actor, kind, name, ref=None, now=None):
+    """A new forwarding target. `ref` is the owning feature's key, if any. Raises EnquiryError."""
+    now = now or utcnow()
+    if kind not in TARGET_KINDS:
+        raise EnquiryError("Välj vilken sorts mottagare det är.")
+    name = _clean_name(name, "mottagarens namn", 200)
+    if db.session.scalar(select(EnquiryTarget.id).where(EnquiryTarget.kind == kind,
+                                                        func.lower(EnquiryTarget.name) == name.lower())):
+        raise EnquiryError("Den mottagaren finns redan.")
+    target = EnquiryTarget(kind=kind, name=name, ref=ref, active=True, created_at=now)
+    db.session.add(target)
+    db.session.flush()
+    audit.record("enquiry.target_added", actor, "enquiry_target", target.id,
+                 {"kind": kind, "name": name, "ref": ref}, now)
+    db.session.commit()
+    return target
+
+
+def rename_target(actor, target_id, name, now=None):
+    now = now or utcnow()
+    target = _get(EnquiryTarget, target_id, "Mottagaren finns inte.")
+    name = _clean_name(name, "mottagarens namn", 200)
+    if name == target.name:
+        return target
+    if db.session.scalar(select(EnquiryTarget.id).where(EnquiryTarget.kind == target.kind,
+                                                        func.lower(EnquiryTarget.name) == name.lower(),
+                                                        EnquiryTarget.id != target.id)):
+        raise EnquiryError("Den mottagaren finns redan.")
+    audit.record("enquiry.target_renamed", actor, "enquiry_target", target.id,
+                 {"before": target.name, "after": name}, now)
+    target.name = name
+    db.session.commit()
+    return target
+
+
+def set_target_active(actor, target_id, active, now=None):
+    now = now or utcnow()
+    target = _get(EnquiryTarget, target_id, "Mottagaren finns inte.")
+    if target.active != active:
+        target.active = active
+        audit.record("enquiry.target_" + ("reactivated" if active else "retired"), actor, "enquiry_target",
+                     target.id, {"kind": target.kind, "name": target.name}, now)
+        db.session.commit()
+    return target
+
+
+def sync_targets(actor, candidates, now=None):
+    """Add the forwarding targets another register knows and this list lacks.
+
+    `candidates` are (kind, ref, name) from the directory's units and functional entries
+    or the company register; a known `ref` gets the register's current name. Returns
+    the number of targets added or renamed. Nothing is retired here: that stays an admin's call.
+    """
+    now = now or utcnow()
+    known = targets(include_retired=True)
+    by_ref = {t.ref: t for t in known if t.ref}
+    by_name = {(t.kind, t.name.lower()): t for t in known if not t.ref}
+    changed = 0
+    for kind, ref, name in candidates:
+        existing = by_ref.get(ref)
+        unlinked = by_name.get((kind, name.lower()))
+        if existing is None and unlinked is not None:  # added by hand before the register knew it
+            unlinked.ref = ref
+            audit.record("enquiry.target_linked", actor, "enquiry_target", unlinked.id, {"ref": ref}, now)
+            db.session.commit()
+            changed += 1
+        elif existing is None:
+            add_target(actor, kind, name, ref=ref, now=now)
+            changed += 1
+        elif existing.name != name:
+            rename_target(actor, existing.id, name, now=now)
+            changed += 1
+    return changed
+
+
+def _get(model, object_id, message):
+    row = db.session.get(model, object_id)
+    if row is None:
+        raise EnquiryError(message)
+    return row

@@ -1,0 +1,200 @@
+"""Enquiries: the agents' logging page (htmx, or plain POST and redirect) and the admins' lists."""
+from flask import current_app, flash, redirect, request, url_for
+from flask_login import current_user
+
+from kundweb.auth.decorators import current_actor, role_required
+from kundweb.crisis import services as crisis
+from kundweb.database import utcnow
+from kundweb.enquiries import bp, services
+from kundweb.enquiries.forms import CategoryForm, EnquiryForm, RenameTargetForm, TargetForm
+from kundweb.enquiries.models import CHANNELS, OUTCOMES, TARGET_KINDS
+from kundweb.web import render, submit_form, wants_fragment
+
+LOGGER = "enquiry-logger"
+
+
+def _fresh_form(last=None):
+    """An empty form for the next enquiry, with the agent's last channel and category already chosen."""
+    form = EnquiryForm(formdata=None, channel=last.channel if last else None,
+                       category=last.category_id if last and last.category.active else None)
+    form.submission_key.data = services.new_submission_key()
+    return form
+
+
+def _logger_context(form, saved=None, undone=None, now=None):
+    now = now or utcnow()
+    last = services.last_enquiry(current_user.username)
+    undo_seconds = current_app.config["ENQUIRY_UNDO_SECONDS"]
+    return {
+        "form": form,
+        "categories": services.grouped(services.categories()),
+        "targets": services.targets(),
+        "crisis_messages": crisis.active_messages(now),
+        "counts": services.counts_today(current_user.username, now),
+        "saved": saved,
+        "undone": undone,
+        "undo": last if services.undoable(last, current_user.username, undo_seconds, now) else None,
+        "ready": bool(form.channel.data and form.category.data),
+        "channels": CHANNELS,
+        "outcomes": OUTCOMES,
+        "target_kinds": TARGET_KINDS,
+    }
+
+
+def _page(form, status=200, **extra):
+    return render("enquiries/log.html", fragment="enquiries/_logger.html", target=LOGGER,
+                  recent=services.recent_for(current_user.username),
+                  **_logger_context(form, **extra)), status
+
+
+@bp.route("/arenden")
+@role_required("agent")
+def log_page():
+    return _page(_fresh_form(services.last_enquiry(current_user.username)))
+
+
+@bp.route("/arenden", methods=["POST"])
+@role_required("agent")
+def log_enquiry():
+    form = EnquiryForm()
+    if form.validate_on_submit():
+        data = services.EnquiryInput(form.channel.data, form.category.data, form.outcome.data, form.target.data,
+                                     form.wait.data, form.note.data, form.crisis_id(), form.submission_key.data)
+        try:
+            enquiry, _ = services.log_enquiry(current_actor(), data,
+                                              [m.id for m in crisis.active_messages()])
+        except services.EnquiryError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            if wants_fragment(LOGGER):
+                return _page(_fresh_form(enquiry), saved=enquiry)
+            flash(f"Ärendet är sparat: {enquiry.channel_label}, {enquiry.category.name}, "
+                  f"{enquiry.outcome_label.lower()}.", "success")
+            return redirect(url_for("enquiries.log_page"))
+    # htmx swaps only 2xx answers (see base.html), so a fragment with errors must be a 200.
+    return _page(form, status=200 if wants_fragment(LOGGER) else 400)
+
+
+@bp.route("/arenden/<int:enquiry_id>/angra", methods=["POST"])
+@role_required("agent")
+def undo(enquiry_id):
+    try:
+        enquiry = services.undo_last(current_actor(), enquiry_id, current_app.config["ENQUIRY_UNDO_SECONDS"])
+    except services.EnquiryError as exc:
+        if wants_fragment(LOGGER):
+            form = _fresh_form(services.last_enquiry(current_user.username))
+            form.form_errors.append(str(exc))
+            return _page(form)
+        flash(str(exc), "error")
+    else:
+        if wants_fragment(LOGGER):
+            return _page(_fresh_form(enquiry), undone=enquiry)
+        flash("Ärendet är borttaget.", "success")
+    return redirect(url_for("enquiries.log_page"))
+
+
+@bp.route("/arenden/kategorier")
+@role_required("agent")
+def category_options():
+    """The category list filtered by what the agent typed (htmx); the page itself without htmx."""
+    query = request.args.get("q", "")
+    matches = services.categories(query=query)
+    if not wants_fragment("category-select-wrap"):
+        return redirect(url_for("enquiries.log_page"))
+    return render("enquiries/_category_select.html", categories=services.grouped(matches),
+                  selected=matches[0].id if matches else None, query=query, match_count=len(matches))
+
+
+# --- admin: categories and forwarding targets -------------------------------------------------
+
+def _admin_page(category_form=None, target_form=None, status=200):
+    return render("enquiries/admin.html",
+                  categories=services.grouped(services.categories(include_retired=True)),
+                  targets=services.targets(include_retired=True),
+                  category_form=category_form or CategoryForm(formdata=None, prefix="category"),
+                  target_form=target_form or TargetForm(formdata=None, prefix="target"),
+                  target_kinds=TARGET_KINDS,
+                  retention_days=current_app.config["ENQUIRY_NOTE_RETENTION_DAYS"]), status
+
+
+@bp.route("/admin/kategorier")
+@role_required("admin")
+def admin():
+    return _admin_page()
+
+
+@bp.route("/admin/kategorier", methods=["POST"])
+@role_required("admin")
+def add_category():
+    form = CategoryForm(prefix="category")
+    done = submit_form(form, lambda: services.add_category(current_actor(), form.group_name.data, form.name.data),
+                       services.EnquiryError, f"Kategorin ”{(form.name.data or '').strip()}” är tillagd.",
+                       lambda category: url_for("enquiries.admin", _anchor=f"category-{category.id}"))
+    return done or _admin_page(category_form=form, status=400)
+
+
+@bp.route("/admin/kategorier/<int:category_id>", methods=["POST"])
+@role_required("admin")
+def rename_category(category_id):
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            services.rename_category(current_actor(), category_id, form.group_name.data, form.name.data)
+        except services.EnquiryError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Kategorin har fått nytt namn. Tidigare ärenden följer med.", "success")
+    else:
+        flash("Skriv både förvaltning eller bolag och kategorins namn.", "error")
+    return redirect(url_for("enquiries.admin", _anchor=f"category-{category_id}"))
+
+
+@bp.route("/admin/kategorier/<int:category_id>/<any(avveckla, aterinfor):action>", methods=["POST"])
+@role_required("admin")
+def category_state(category_id, action):
+    try:
+        category = services.set_category_active(current_actor(), category_id, action == "aterinfor")
+    except services.EnquiryError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Kategorin ”{category.name}” är " + ("i bruk igen." if category.active else
+              "avvecklad. Den finns kvar i historik och rapporter."), "success")
+    return redirect(url_for("enquiries.admin", _anchor=f"category-{category_id}"))
+
+
+@bp.route("/admin/mottagare", methods=["POST"])
+@role_required("admin")
+def add_target():
+    form = TargetForm(prefix="target")
+    done = submit_form(form, lambda: services.add_target(current_actor(), form.kind.data, form.name.data),
+                       services.EnquiryError, f"Mottagaren ”{(form.name.data or '').strip()}” är tillagd.",
+                       url_for("enquiries.admin", _anchor="targets"))
+    return done or _admin_page(target_form=form, status=400)
+
+
+@bp.route("/admin/mottagare/<int:target_id>", methods=["POST"])
+@role_required("admin")
+def rename_target(target_id):
+    form = RenameTargetForm()
+    if form.validate_on_submit():
+        try:
+            services.rename_target(current_actor(), target_id, form.name.data)
+        except services.EnquiryError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Mottagaren har fått nytt namn.", "success")
+    else:
+        flash("Skriv mottagarens namn.", "error")
+    return redirect(url_for("enquiries.admin", _anchor="targets"))
+
+
+@bp.route("/admin/mottagare/<int:target_id>/<any(avveckla, aterinfor):action>", methods=["POST"])
+@role_required("admin")
+def target_state(target_id, action):
+    try:
+        target = services.set_target_active(current_actor(), target_id, action == "aterinfor")
+    except services.EnquiryError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"”{target.name}” " + ("kan väljas igen." if target.active else "kan inte längre väljas."), "success")
+    return redirect(url_for("enquiries.admin", _anchor="targets"))

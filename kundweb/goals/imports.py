@@ -1,0 +1,284 @@
+"""Reading imported CSV files: encoding, separator, column mapping, and every row validated.
+
+Pure functions: bytes in, parsed rows out, or ImportRejected with every error found
+(row numbers are the file's line numbers, the header being row 1), in Swedish.
+Nothing is written here; the services write a file's rows only when all are valid.
+"""
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+MAX_ERRORS_SHOWN = 50
+TRUE_WORDS = {"ja", "j", "1", "true", "yes", "y", "x", "besvarad", "besvarat"}
+FALSE_WORDS = {"nej", "n", "0", "false", "no", "", "obesvarad", "obesvarat", "tappad", "tappat"}
+
+
+class ImportRejected(Exception):
+    """The file was not imported; `errors` says why, row by row (Swedish, safe to show)."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("; ".join(self.errors[:3]))
+
+    def shown(self):
+        """The errors to show: the first MAX_ERRORS_SHOWN and how many more there are."""
+        extra = len(self.errors) - MAX_ERRORS_SHOWN
+        return self.errors[:MAX_ERRORS_SHOWN] + ([f"… och {extra} fel till."] if extra > 0 else [])
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # the Swedish name used in messages and in the documented format
+    aliases: tuple  # accepted headers, compared case- and accent-insensitively
+
+
+FORMATS = {
+    "telephony_day": (
+        Column("date", "datum", ("datum", "date", "dag", "dygn")),
+        Column("offered", "erbjudna", ("erbjudna", "offered", "inkommande", "inkomna", "antal samtal", "samtal")),
+        Column("answered", "besvarade", ("besvarade", "answered", "besvarat")),
+        Column("within", "besvarade inom gränsen", ("besvarade inom gransen", "besvarade inom grans", "inom gransen",
+                                                    "besvarade inom 5 min", "answered within", "answered within limit",
+                                                    "within limit")),
+    ),
+    "telephony_call": (
+        Column("time", "tidpunkt", ("tidpunkt", "tid", "datum och tid", "starttid", "timestamp", "time")),
+        Column("wait", "väntetid i sekunder", ("vantetid i sekunder", "vantetid", "vantetid sekunder", "kotid",
+                                                "wait", "wait seconds")),
+        Column("answered", "besvarat", ("besvarat", "besvarad", "answered")),
+    ),
+    "survey": (
+        Column("month", "månad", ("manad", "month", "period")),
+        Column("scale", "skala", ("skala", "scale")),
+        Column("a1", "svar 1", ("svar 1", "1")),
+        Column("a2", "svar 2", ("svar 2", "2")),
+        Column("a3", "svar 3", ("svar 3", "3")),
+        Column("a4", "svar 4", ("svar 4", "4")),
+        Column("a5", "svar 5", ("svar 5", "5")),
+    ),
+}
+OPTIONAL = {("survey", "a5")}  # the 4-level scale has no fifth answer
+
+
+def fold(value):
+    """'Väntetid_Sekunder ' -> 'vantetid sekunder': headers compared without case, accents or _-."""
+    decomposed = unicodedata.normalize("NFKD", (value or "").casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.split(r"[\s_\-.()]+", plain)).strip()
+
+
+def decode(raw):
+    """UTF-8 (with or without BOM), else Windows-1252 (what Swedish Excel saves as "CSV")."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(["Filen gick inte att läsa som text (UTF-8 eller Windows-1252)."]) from exc
+
+
+def read_rows(raw, kind, mapping=None):
+    """Yield (row number, {column key: text}) of a file in format `kind`.
+
+    `mapping` maps column keys to the header the file uses for them; columns not
+    mapped are found by their accepted names. Raises ImportRejected when the file or
+    its header cannot be used.
+    """
+    text = decode(raw)
+    lines = text.splitlines()
+    header_line = next((line for line in lines if line.strip()), None)
+    if header_line is None:
+        raise ImportRejected(["Filen är tom."])
+    delimiter = max(";,\t", key=header_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = None
+    for fields in reader:
+        if not any(f.strip() for f in fields):
+            continue
+        if header is None:
+            header = [fold(f) for f in fields]
+            positions = _positions(kind, header, fields, mapping or {})
+            continue
+        yield reader.line_num, {key: (fields[i].strip() if i is not None and i < len(fields) else "")
+                                for key, i in positions.items()}
+
+
+def _positions(kind, header, raw_header, mapping):
+    positions, errors = {}, []
+    for column in FORMATS[kind]:
+        wanted = mapping.get(column.key)
+        names = [fold(wanted)] if wanted else [fold(a) for a in column.aliases]
+        index = next((header.index(name) for name in names if name in header), None)
+        if index is None and (kind, column.key) not in OPTIONAL:
+            shown = f"”{wanted}”" if wanted else f"”{column.label}”"
+            errors.append(f"Rad 1: kolumnen {shown} saknas.")
+        positions[column.key] = index
+    if errors:
+        errors.append("Rubrikerna i filen är: " + ", ".join(f"”{h.strip()}”" for h in raw_header) + ".")
+        raise ImportRejected(errors)
+    return positions
+
+
+def _integer(row, number, key, label, errors):
+    value = re.sub(r"[\s\u00a0]", "", row[key])
+    if not re.fullmatch(r"\d{1,9}", value):
+        errors.append(f"Rad {number}: ”{label}” måste vara ett heltal, 0 eller större (står ”{row[key]}”).")
+        return None
+    return int(value)
+
+
+def _date(text):
+    try:
+        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class DayRow:
+    day: date
+    offered: int
+    answered: int
+    within: int
+
+
+def parse_telephony_days(raw, today, mapping=None):
+    """Per-day telephony rows; raises ImportRejected listing every bad row."""
+    errors, rows, seen = [], [], {}
+    for number, row in read_rows(raw, "telephony_day", mapping):
+        day = _date(row["date"])
+        if day is None:
+            errors.append(f"Rad {number}: ”datum” måste vara ett datum som ÅÅÅÅ-MM-DD (står ”{row['date']}”).")
+        elif day > today:
+            errors.append(f"Rad {number}: datumet {day.isoformat()} har inte varit än.")
+        elif day in seen:
+            errors.append(f"Rad {number}: datumet {day.isoformat()} finns redan på rad {seen[day]}.")
+        else:
+            seen[day] = number
+        counts = [_integer(row, number, c.key, c.label, errors) for c in FORMATS["telephony_day"][1:]]
+        if day is None or None in counts:
+            continue
+        offered, answered, within = counts
+        if answered > offered:
+            errors.append(f"Rad {number}: fler besvarade ({answered}) än erbjudna ({offered}) samtal.")
+        elif within > answered:
+            errors.append(f"Rad {number}: fler besvarade inom gränsen ({within}) än besvarade ({answered}).")
+        else:
+            rows.append(DayRow(day, offered, answered, within))
+    return _checked(rows, errors)
+
+
+@dataclass(frozen=True)
+class CallRow:
+    day: date  # the local (Europe/Stockholm) date of the call
+    wait_seconds: int
+    answered: bool
+
+
+def parse_telephony_calls(raw, today, mapping=None):
+    """Per-call telephony rows; raises ImportRejected listing every bad row."""
+    errors, rows = [], []
+    for number, row in read_rows(raw, "telephony_call", mapping):
+        day = _call_day(row["time"])
+        if day is None:
+            errors.append(f"Rad {number}: ”tidpunkt” måste vara datum och tid som ÅÅÅÅ-MM-DD TT:MM[:SS] "
+                          f"(står ”{row['time']}”).")
+        elif day > today:
+            errors.append(f"Rad {number}: tidpunkten {row['time']} har inte varit än.")
+        wait = row["wait"].replace(",", ".").replace(" ", "")
+        wait_seconds = None
+        if re.fullmatch(r"\d{1,7}(\.\d+)?", wait):
+            wait_seconds = round(float(wait))
+        elif re.fullmatch(r"\d{1,4}:\d{2}", wait):
+            minutes, seconds = wait.split(":")
+            wait_seconds = int(minutes) * 60 + int(seconds)
+        else:
+            errors.append(f"Rad {number}: ”väntetid i sekunder” måste vara ett tal, 0 eller större "
+                          f"(står ”{row['wait']}”).")
+        answered = fold(row["answered"])
+        if answered not in TRUE_WORDS | FALSE_WORDS:
+            errors.append(f"Rad {number}: ”besvarat” måste vara ja eller nej (står ”{row['answered']}”).")
+        if day is not None and day <= today and wait_seconds is not None and answered in TRUE_WORDS | FALSE_WORDS:
+            rows.append(CallRow(day, wait_seconds, answered in TRUE_WORDS))
+    return _checked(rows, errors)
+
+
+def _call_day(text):
+    text = text.strip().replace("T", " ")
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2}) (\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?", text)
+    if not match:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.date()  # already local time: the phone system's own clock
+    return moment.astimezone(STOCKHOLM).date()
+
+
+@dataclass(frozen=True)
+class SurveyRow:
+    month: str
+    scale: int
+    answers: tuple  # counts per answer, least satisfied first; length = scale
+
+
+def parse_survey(raw, mapping=None):
+    """Survey rows, one per month; raises ImportRejected listing every bad row."""
+    errors, rows, seen = [], [], {}
+    for number, row in read_rows(raw, "survey", mapping):
+        month = parse_month(row["month"][:7] if _date(row["month"]) else row["month"])
+        if month is None:
+            errors.append(f"Rad {number}: ”månad” måste vara en månad som ÅÅÅÅ-MM (står ”{row['month']}”).")
+        elif month in seen:
+            errors.append(f"Rad {number}: månaden {month} finns redan på rad {seen[month]}.")
+        else:
+            seen[month] = number
+        scale = row["scale"].strip()
+        if scale not in ("4", "5"):
+            errors.append(f"Rad {number}: ”skala” måste vara 4 eller 5 (står ”{row['scale']}”).")
+            continue
+        scale = int(scale)
+        if scale == 4 and row.get("a5", "").strip() not in ("", "0"):
+            errors.append(f"Rad {number}: skalan har 4 steg men ”svar 5” är ifyllt.")
+            continue
+        answers = tuple(_integer(row, number, f"a{i}", f"svar {i}", errors) for i in range(1, scale + 1))
+        if None in answers or month is None:
+            continue
+        if sum(answers) == 0:
+            errors.append(f"Rad {number}: inga svar alls för {month}.")
+            continue
+        rows.append(SurveyRow(month, scale, answers))
+    return _checked(rows, errors)
+
+
+def parse_month(text):
+    """'2025-03' -> '2025-03'; None when it is not a month."""
+    text = (text or "").strip()
+    if not re.fullmatch(r"\d{4}-\d{2}", text) or not 1 <= int(text[5:]) <= 12 or not 1900 < int(text[:4]) < 3000:
+        return None
+    return text
+
+
+def _checked(rows, errors):
+    if errors:
+        raise ImportRejected(errors)
+    if not rows:
+        raise ImportRejected(["Filen innehåller inga datarader under rubrikraden."])
+    return rows
+
+
+def satisfied(scale, answers):
+    """Satisfied or very satisfied: the top two answers of either scale."""
+    return sum(answers[scale - 2:scale])

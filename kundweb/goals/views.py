@@ -1,0 +1,280 @@
+"""Service goals: the dashboard (agents read, admins also close months), exports, targets,
+imports and hand-entered inputs, and the public results page and API."""
+from flask import Response, current_app, flash, jsonify, redirect, request, url_for
+
+from kundweb.auth.decorators import current_actor, role_required
+from kundweb.database import utcnow
+from kundweb.goals import bp, charts, imports, kpi, services
+from kundweb.goals.forms import (SurveyImportForm, SurveyMonthForm, TargetForm, TelephonyImportForm,
+                                 WebAssessmentForm)
+from kundweb.web import render, submit_form
+
+CHART_GOALS = ("direct", "satisfaction", "phone", "eservice")
+
+
+@bp.app_template_filter("sv_number")
+def sv_number(value, decimals=1):
+    return kpi.format_number(value, decimals)
+
+
+def _period():
+    """(first, last, error) from ?from=&to=; a bad period falls back to the last complete month."""
+    try:
+        first, last = services.parse_period(request.args.get("from"), request.args.get("to"))
+        return first, last, None
+    except services.GoalsError as exc:
+        first, last = services.parse_period(None, None)
+        return first, last, str(exc)
+
+
+def trend_charts(trend):
+    """The four monthly goals as bar charts over the trend months."""
+    result = []
+    for key in CHART_GOALS:
+        goal = kpi.GOALS[key]
+        points = [(t.month, t.label, t.results[key].value, t.results[key].status, t.results[key].previous
+                   if key == "eservice" else None) for t in trend]
+        last = trend[-1].results[key]
+        met = sum(1 for t in trend if t.results[key].met)
+        judged = sum(1 for t in trend if t.results[key].met is not None)
+        target = last.target if goal.comparison == "min" else None
+        summary = (f"{goal.name} per månad, {trend[0].label} till {trend[-1].label}. "
+                   + (f"Mål: {kpi.target_text(last)}. " if goal.comparison != "increase" else
+                      "Målet: högre andel än samma månad året innan. ")
+                   + f"Uppfyllt {met} av {judged} månader med underlag.")
+        result.append(charts.bar_chart(f"chart-{key}", goal.name, points, target,
+                                       f"Mål {kpi.format_number(target)} %" if target is not None else None,
+                                       summary))
+    return result
+
+
+def quick_periods(last_complete):
+    year = last_complete[:4]
+    previous = str(int(year) - 1)
+    return [
+        ("Förra månaden", last_complete, last_complete),
+        ("Hittills i år", f"{year}-01", last_complete),
+        ("Delår jan–apr", f"{year}-01", f"{year}-04"),
+        ("Delår jan–aug", f"{year}-01", f"{year}-08"),
+        (f"Helår {previous}", f"{previous}-01", f"{previous}-12"),
+    ]
+
+
+def _dashboard_context():
+    first, last, error = _period()
+    data = services.dashboard(first, last)
+    return {"d": data, "charts": trend_charts(data.trend), "period_error": error, "goals": kpi.GOALS,
+            "target_text": kpi.target_text, "month_label": services.month_label,
+            "quick": quick_periods(services.add_months(data.current_month, -1)),
+            "closes": services.closed_months(data.trend[0].month, data.trend[-1].month)}
+
+
+@bp.route("/servicemal")
+@role_required("agent")
+def dashboard():
+    return render("goals/dashboard.html", **_dashboard_context())
+
+
+@bp.route("/servicemal/rapport")
+@role_required("agent")
+def report():
+    """The chosen period as a printable page."""
+    context = _dashboard_context()
+    d = context["d"]
+    figures = services.figures_for(services.month_range(d.first, d.last))
+    context["month_rows"] = [(m, services.month_label(m), kpi.results(kpi.combine([figures[m]])))
+                             for m in services.month_range(d.first, d.last)]
+    context["generated_at"] = utcnow()
+    return render("goals/report.html", **context)
+
+
+@bp.route("/servicemal/export.csv")
+@role_required("agent")
+def export_csv():
+    first, last, error = _period()
+    if error:
+        flash(error, "error")
+        return redirect(url_for("goals.dashboard"))
+    name = f"servicemal-{first}" + (f"-till-{last}" if last != first else "") + ".csv"
+    return Response(services.export_csv(first, last).encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Content-Type": "text/csv; charset=utf-8"})
+
+
+@bp.route("/servicemal/manad/<month>/<any(stang, oppna):action>", methods=["POST"])
+@role_required("admin")
+def month_state(month, action):
+    try:
+        if action == "stang":
+            services.close_month(current_actor(), month)
+            flash(f"{services.month_label(month).capitalize()} är stängd. Siffrorna är fastställda.", "success")
+        else:
+            services.reopen_month(current_actor(), month)
+            flash(f"{services.month_label(month).capitalize()} är öppnad igen. Siffrorna följer underlaget "
+                  "tills månaden stängs på nytt.", "success")
+    except services.GoalsError as exc:
+        flash(str(exc), "error")
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/servicemal") else url_for("goals.dashboard"))
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+def _targets_page(form=None, status=200):
+    rows = services.target_rows()
+    this_month = services.current_month()
+    in_force = services.targets_for_month(this_month, rows)
+    return render("goals/targets.html", form=form or TargetForm(formdata=None, valid_from=this_month),
+                  rows=rows, in_force=in_force, goals=kpi.GOALS, guideline=kpi.GUIDELINE_TARGETS,
+                  guideline_from=kpi.GUIDELINE_VALID_FROM), status
+
+
+@bp.route("/servicemal/mal")
+@role_required("admin")
+def targets():
+    return _targets_page()
+
+
+@bp.route("/servicemal/mal", methods=["POST"])
+@role_required("admin")
+def add_target():
+    form = TargetForm()
+    if form.validate_on_submit():
+        try:
+            _, closed = services.add_target(current_actor(), form.goal.data, form.value.data,
+                                            form.valid_from.data.strip(), form.limit_seconds.data)
+        except services.GoalsError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Målet är sparat." + (" Stängda månader behåller de mål de stängdes med." if closed else ""),
+                  "success")
+            return redirect(url_for("goals.targets"))
+    return _targets_page(form, status=400)
+
+
+# --- inputs and imports -----------------------------------------------------------------------
+
+def _inputs_page(forms=None, rejected=None, status=200):
+    forms = forms or {}
+    return render("goals/inputs.html",
+                  telephony_form=forms.get("telephony") or TelephonyImportForm(formdata=None),
+                  survey_form=forms.get("survey") or SurveyImportForm(formdata=None),
+                  month_form=forms.get("month") or SurveyMonthForm(formdata=None),
+                  web_form=forms.get("web") or WebAssessmentForm(formdata=None),
+                  rejected=rejected, imports=services.recent_imports(), surveys=services.survey_months(),
+                  web_rows=services.web_assessments(), formats=imports.FORMATS), status
+
+
+def _upload(form):
+    data = form.file.data.read(current_app.config["GOALS_IMPORT_MAX_BYTES"] + 1)
+    if len(data) > current_app.config["GOALS_IMPORT_MAX_BYTES"]:
+        raise imports.ImportRejected(["Filen är för stor."])
+    return form.file.data.filename, data
+
+
+def _imported(summary):
+    what = {"telephony_day": "telefonistatistik per dag", "telephony_call": "telefonistatistik per samtal",
+            "survey": "enkätsvar"}[summary.kind]
+    message = (f"Importerat: {summary.rows} rader {what}, {summary.period_from.isoformat()} – "
+               f"{summary.period_to.isoformat()}.")
+    if summary.replaced:
+        message += f" {summary.replaced} tidigare sparade {'dagar' if summary.kind != 'survey' else 'månader'} ersattes."
+    if summary.closed_months:
+        message += (" Stängda månader (" + ", ".join(summary.closed_months) + ") behåller sina fastställda "
+                    "siffror tills de öppnas igen.")
+    flash(message, "success")
+    return redirect(url_for("goals.inputs"))
+
+
+@bp.route("/servicemal/underlag")
+@role_required("admin")
+def inputs():
+    return _inputs_page()
+
+
+@bp.route("/servicemal/underlag/telefoni", methods=["POST"])
+@role_required("admin")
+def import_telephony():
+    form = TelephonyImportForm()
+    if form.validate_on_submit():
+        try:
+            filename, data = _upload(form)
+            summary = services.import_telephony(current_actor(), filename, data, form.mapping(), kind=form.kind.data)
+        except imports.ImportRejected as exc:
+            return _inputs_page({"telephony": form}, rejected=("Telefonistatistiken", exc.shown()), status=400)
+        except services.GoalsError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return _imported(summary)
+    return _inputs_page({"telephony": form}, status=400)
+
+
+@bp.route("/servicemal/underlag/enkat", methods=["POST"])
+@role_required("admin")
+def import_survey():
+    form = SurveyImportForm()
+    if form.validate_on_submit():
+        try:
+            filename, data = _upload(form)
+            summary = services.import_survey(current_actor(), filename, data)
+        except imports.ImportRejected as exc:
+            return _inputs_page({"survey": form}, rejected=("Enkätfilen", exc.shown()), status=400)
+        else:
+            return _imported(summary)
+    return _inputs_page({"survey": form}, status=400)
+
+
+@bp.route("/servicemal/underlag/enkat/manad", methods=["POST"])
+@role_required("admin")
+def save_survey_month():
+    form = SurveyMonthForm()
+    done = submit_form(form, lambda: services.save_survey_month(current_actor(), form.month.data.strip(),
+                                                                int(form.scale.data), form.answers()),
+                       services.GoalsError, f"Enkätsvaren för {(form.month.data or '').strip()} är sparade.",
+                       url_for("goals.inputs"))
+    return done or _inputs_page({"month": form}, status=400)
+
+
+@bp.route("/servicemal/underlag/webb", methods=["POST"])
+@role_required("admin")
+def save_web_assessment():
+    form = WebAssessmentForm()
+    done = submit_form(form, lambda: services.save_web_assessment(current_actor(), form.year.data,
+                                                                  form.top_percent.data, (form.note.data or "").strip()),
+                       services.GoalsError, f"Serviceskattningen för {form.year.data} är sparad.",
+                       url_for("goals.inputs"))
+    return done or _inputs_page({"web": form}, status=400)
+
+
+# --- public results ---------------------------------------------------------------------------
+
+@bp.route("/resultat")
+def public():
+    """How it goes for Kundcenter: the closed months of a year. Public, no login."""
+    now = utcnow()
+    try:
+        year = services.parse_year(request.args.get("year") or str(now.astimezone(services.STOCKHOLM).year), now)
+        error = None
+    except services.GoalsError as exc:
+        year, error = now.astimezone(services.STOCKHOLM).year, str(exc)
+    months, together = services.public_results(year)
+    public_charts = []
+    if months:
+        trend = [services.TrendMonth(m.month, services.month_label(m.month, short=True),
+                                     {r.goal.key: r for r in m.results}, True) for m in months]
+        public_charts = trend_charts(trend)[:3]
+    return render("goals/public.html", year=year, months=months, together=together, error=error,
+                  goals=kpi.GOALS, target_text=kpi.target_text, charts=public_charts,
+                  years=range(now.astimezone(services.STOCKHOLM).year, 2017, -1),
+                  ), 400 if error else 200
+
+
+@bp.route("/api/v1/results")
+def api_results():
+    try:
+        year = services.parse_year(request.args.get("year"))
+    except services.GoalsError as exc:
+        return jsonify({"error": str(exc)}), 400
+    response = jsonify(services.public_results_json(year))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,263 @@
+"""Enquiry logging: once per submitted form, undo, crisis tag, notes and their purge, categories, pages."""
+import re
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from kundweb.audit.models import AuditEvent
+from kundweb.audit.services import Actor
+from kundweb.crisis import services as crisis
+from kundweb.enquiries import services
+from kundweb.enquiries.models import Enquiry
+from kundweb.extensions import db
+from tests.conftest import csrf_token
+
+AGENT = Actor("bertil", frozenset({"agent"}))
+ADMIN = Actor("david", frozenset({"admin"}))
+
+
+@pytest.fixture
+def category(app):
+    """A category, made in its own app context: a test client's requests must not share one
+    with the test (Flask-WTF keeps the CSRF token on `g`)."""
+    with app.app_context():
+        return SimpleNamespace(id=services.add_category(ADMIN, "Stadsbyggnadsförvaltningen", "Bygglov").id)
+
+
+def _log(category, key=None, now=None, actor=AGENT, **extra):
+    data = services.EnquiryInput(extra.pop("channel", "telefon"), category.id, extra.pop("outcome", "direct"),
+                                 submission_key=key, **extra)
+    return services.log_enquiry(actor, data, now=now)
+
+
+def _count():
+    return db.session.scalar(db.select(db.func.count()).select_from(Enquiry))
+
+
+def _count_in(app):
+    with app.app_context():
+        return _count()
+
+
+def test_an_enquiry_is_stored_with_its_local_day_and_month_and_audited_without_the_note(app_context, category):
+    # 23.30 on 31 March in Sweden is 21.30 UTC (summer time): March, not April.
+    at = datetime(2025, 3, 31, 21, 30, tzinfo=timezone.utc)
+    enquiry, created = _log(category, "k1", now=at, note="Frågade om handläggningstid")
+    assert created and (enquiry.month, enquiry.local_date.isoformat()) == ("2025-03", "2025-03-31")
+    event = db.session.scalars(db.select(AuditEvent).filter_by(action="enquiry.logged")).one()
+    assert event.actor == "bertil" and event.details["has_note"] is True
+    assert "handläggningstid" not in str(event.details)  # notes are purged; the audit log is kept for good
+
+
+def test_the_same_form_posted_twice_records_one_enquiry(app_context, category):
+    first, created = _log(category, "same-key")
+    again, created_again = _log(category, "same-key")
+    assert created and not created_again and again.id == first.id and _count() == 1
+
+
+def test_a_concurrent_duplicate_is_caught_by_the_unique_key(app_context, category, monkeypatch):
+    first, _ = _log(category, "raced")
+    calls = []
+    real = services._by_key
+
+    def late_by_key(key):  # the other request commits between our check and our insert
+        calls.append(key)
+        return None if len(calls) == 1 else real(key)
+
+    monkeypatch.setattr(services, "_by_key", late_by_key)
+    again, created = _log(category, "raced")
+    assert not created and again.id == first.id and _count() == 1
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"channel": "fax"}, "kanal"),
+    ({"outcome": "forwarded"}, "vidarebefordrades"),
+    ({"note": "Ring 19850101-1234 om saken"}, "personuppgifter"),
+    ({"note": "svara till anna@example.com"}, "personuppgifter"),
+    ({"note": "x" * 301}, "högst 300"),
+    ({"wait_seconds": -1}, "Väntetiden"),
+    ({"crisis_id": 999}, "Krisen"),
+])
+def test_invalid_enquiries_are_refused(app_context, category, extra, message):
+    with pytest.raises(services.EnquiryError, match=message):
+        _log(category, **extra)
+    assert _count() == 0
+
+
+def test_forwarded_enquiries_name_their_target(app_context, category):
+    target = services.add_target(ADMIN, "company", "Luleå Energi AB")
+    enquiry, _ = _log(category, outcome="forwarded", target_id=target.id)
+    assert enquiry.target.name == "Luleå Energi AB"
+
+
+def test_an_active_crisis_can_tag_enquiries(app_context, category):
+    communicator = Actor("cecilia", frozenset({"communicator"}))
+    message = crisis.create_message(communicator, crisis.MessageInput("Storm", "Stanna inne.", "warning"))
+    crisis.publish_now(communicator, message.id)
+    active = [m.id for m in crisis.active_messages()]
+    enquiry, _ = services.log_enquiry(AGENT, services.EnquiryInput("telefon", category.id, "direct",
+                                                                   crisis_id=message.id), active)
+    assert enquiry.crisis_id == message.id
+
+
+def test_only_the_latest_own_enquiry_can_be_undone_and_only_for_a_while(app_context, category):
+    t0 = datetime.now(timezone.utc) - timedelta(seconds=30)
+    first, _ = _log(category, "a", now=t0)
+    second, _ = _log(category, "b", now=t0 + timedelta(seconds=5))
+    with pytest.raises(services.EnquiryError, match="senaste"):
+        services.undo_last(AGENT, first.id, 120)
+    with pytest.raises(services.EnquiryError, match="senaste"):
+        services.undo_last(Actor("agnes", frozenset({"agent"})), second.id, 120)
+    with pytest.raises(services.EnquiryError, match="för sent"):
+        services.undo_last(AGENT, second.id, 120, now=t0 + timedelta(minutes=10))
+    services.undo_last(AGENT, second.id, 120)
+    assert _count() == 1
+    event = db.session.scalars(db.select(AuditEvent).filter_by(action="enquiry.undone")).one()
+    assert event.actor == "bertil" and event.object_id == str(second.id)
+
+
+def test_counts_today_are_the_agents_own_and_the_teams(app_context, category):
+    now = datetime(2025, 6, 2, 10, 0, tzinfo=timezone.utc)
+    _log(category, now=now)
+    _log(category, now=now)
+    _log(category, now=now, actor=Actor("agnes", frozenset({"agent"})))
+    _log(category, now=now - timedelta(days=1))
+    assert services.counts_today("bertil", now) == services.Counts(2, 3)
+
+
+def test_old_notes_are_purged_and_the_counts_stay(app_context, category):
+    now = datetime(2025, 6, 30, 12, 0, tzinfo=timezone.utc)
+    old, _ = _log(category, note="Gammal anteckning", now=now - timedelta(days=31))
+    new, _ = _log(category, note="Ny anteckning", now=now - timedelta(days=2))
+    assert services.purge_notes(30, now=now) == 1
+    db.session.expire_all()
+    assert db.session.get(Enquiry, old.id).note is None and db.session.get(Enquiry, new.id).note == "Ny anteckning"
+    assert _count() == 2
+    assert db.session.scalars(db.select(AuditEvent).filter_by(action="enquiry.notes_purged")).one().details["count"] == 1
+
+
+def test_scheduler_has_the_note_purge_job():
+    from kundweb.scheduler import JOBS
+
+    assert "enquiry_note_purge" in [job[0] for job in JOBS]
+
+
+def test_retired_categories_cannot_be_chosen_but_stay_in_history(app_context, category):
+    enquiry, _ = _log(category)
+    services.set_category_active(ADMIN, category.id, False)
+    assert category.id not in [c.id for c in services.categories()]
+    assert category.id in [c.id for c in services.categories(include_retired=True)]
+    with pytest.raises(services.EnquiryError, match="kategori"):
+        _log(category)
+    services.rename_category(ADMIN, category.id, "Stadsbyggnadsförvaltningen", "Bygglov och anmälan")
+    assert db.session.get(Enquiry, enquiry.id).category.name == "Bygglov och anmälan"
+
+
+def test_category_names_are_unique_within_a_group(app_context, category):
+    with pytest.raises(services.EnquiryError, match="redan"):
+        services.add_category(ADMIN, "stadsbyggnadsförvaltningen", "bygglov")
+    services.add_category(ADMIN, "Lulebo AB", "Bygglov")  # another group may use the name
+
+
+def test_targets_from_another_register_are_added_linked_and_renamed(app_context):
+    manual = services.add_target(ADMIN, "company", "Lulebo AB")
+    assert services.sync_targets(ADMIN, [("company", "company:2", "Lulebo AB"),
+                                         ("function", "function:7", "Badhuset")]) == 2
+    assert manual.ref == "company:2"
+    assert services.sync_targets(ADMIN, [("function", "function:7", "Pontusbadet")]) == 1
+    assert {t.name for t in services.targets()} == {"Lulebo AB", "Pontusbadet"}
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+def _form(client, category_id, **extra):
+    html = client.get("/arenden").get_data(as_text=True)
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', html) or \
+        re.search(r'id="submission_key"[^>]*value="([^"]+)"', html)
+    data = {"csrf_token": csrf_token(client, "/arenden"), "channel": "telefon", "category": str(category_id),
+            "outcome": "direct", "submission_key": key.group(1)}
+    data.update(extra)
+    return data
+
+
+def test_htmx_post_answers_a_reset_form_and_the_counts_out_of_band(app, login_as, category):
+    client = login_as("agent")
+    data = _form(client, category.id, note="Om bygglov")
+    response = client.post("/arenden", data=data, headers={"HX-Request": "true", "HX-Target": "enquiry-logger"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert 'id="enquiry-today" hx-swap-oob="innerHTML"' in html and "Sparat:" in html
+    assert data["submission_key"] not in html  # a new key for the next enquiry
+    assert 'value="Om bygglov"' not in html  # the note is cleared ...
+    assert re.search(r'value="telefon"[^>]*checked|checked[^>]*value="telefon"', html)  # ... the channel kept
+    assert re.search(r'<button type="submit" class="button button--primary" autofocus>', html)
+    # The same form again (a double click): still one enquiry.
+    client.post("/arenden", data=data, headers={"HX-Request": "true", "HX-Target": "enquiry-logger"})
+    assert _count_in(app) == 1
+
+
+def test_without_javascript_the_form_posts_and_redirects(app, login_as, category):
+    client = login_as("agent")
+    response = client.post("/arenden", data=_form(client, category.id))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/arenden")
+    page = client.get("/arenden").get_data(as_text=True)
+    assert "Ärendet är sparat" in page and "Ångra" in page
+    assert _count_in(app) == 1
+
+
+def test_errors_come_back_in_the_fragment_for_htmx_and_as_a_page_without(app, login_as, category):
+    client = login_as("agent")
+    data = _form(client, category.id, outcome="forwarded")
+    fragment = client.post("/arenden", data=data, headers={"HX-Request": "true", "HX-Target": "enquiry-logger"})
+    assert fragment.status_code == 200 and "vidarebefordrades" in fragment.get_data(as_text=True)
+    page = client.post("/arenden", data=data)
+    assert page.status_code == 400 and "<html" in page.get_data(as_text=True)
+    assert _count_in(app) == 0
+
+
+def test_undo_from_the_page(app, login_as, category):
+    client = login_as("agent")
+    client.post("/arenden", data=_form(client, category.id))
+    with app.app_context():
+        enquiry_id = db.session.scalar(db.select(Enquiry.id))
+    response = client.post(f"/arenden/{enquiry_id}/angra", data={"csrf_token": csrf_token(client, "/arenden")},
+                           headers={"HX-Request": "true", "HX-Target": "enquiry-logger"})
+    assert "Ångrat" in response.get_data(as_text=True) and _count_in(app) == 0
+
+
+def test_category_search_filters_the_list(app, login_as, category):
+    with app.app_context():
+        services.add_category(ADMIN, "Lulebo AB", "Bostadskö")
+    client = login_as("agent")
+    html = client.get("/arenden/kategorier?q=bostad", headers={"HX-Request": "true",
+                                                                "HX-Target": "category-select-wrap"}).get_data(as_text=True)
+    assert "Bostadskö" in html and "Bygglov" not in html and "selected" in html
+
+
+def test_employees_cannot_log_and_agents_cannot_manage_categories(login_as, client):
+    login_as("employee")
+    assert client.get("/arenden").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/start/employee")})
+    login_as("agent")
+    assert client.get("/admin/kategorier").status_code == 403
+
+
+def test_admin_adds_renames_and_retires_categories(app, login_as):
+    client = login_as("admin")
+    token = csrf_token(client, "/admin/kategorier")
+    response = client.post("/admin/kategorier", data={"csrf_token": token, "category-group_name": "Lulebo AB",
+                                                      "category-name": "Bostadskö"})
+    assert response.status_code == 302
+    with app.app_context():
+        category = services.categories()[0]
+    client.post(f"/admin/kategorier/{category.id}", data={"csrf_token": token, "group_name": "Lulebo AB",
+                                                          "name": "Bostadskö och uthyrning"})
+    client.post(f"/admin/kategorier/{category.id}/avveckla", data={"csrf_token": token})
+    page = client.get("/admin/kategorier").get_data(as_text=True)
+    assert "Bostadskö och uthyrning" in page and "Avvecklad" in page
+    with app.app_context():
+        assert services.categories() == []
+        actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.action.like("enquiry.%"))
+                                     .order_by(AuditEvent.id)).all()
+    assert actions == ["enquiry.category_added", "enquiry.category_renamed", "enquiry.category_retired"]
