@@ -76,6 +76,7 @@ def register_blueprints(app):
     from kundweb.crisis import bp as crisis_bp
     from kundweb.enquiries import bp as enquiries_bp
     from kundweb.goals import bp as goals_bp
+    from kundweb.directory import bp as directory_bp
     from kundweb.hours import bp as hours_bp
     from kundweb.main import bp as main_bp
 
@@ -84,6 +85,7 @@ def register_blueprints(app):
     app.register_blueprint(api_bp)
     app.register_blueprint(hours_bp)
     app.register_blueprint(crisis_bp)
+    app.register_blueprint(directory_bp)
     app.register_blueprint(enquiries_bp)
     app.register_blueprint(goals_bp)
 

@@ -35,6 +35,23 @@ def check_directory():
         raise SystemExit(1)
 
 
+@kundweb_cli.command("sync-directory")
+@click.option("--force", is_flag=True, help="Apply even if it would deactivate an unusually large share of people.")
+def sync_directory_command(force):
+    """Bring the extension directory in step with AD now (the nightly job does the same)."""
+    from kundweb import ldap_client
+    from kundweb.database import utcnow
+    from kundweb.directory.sync import SyncRefused, sync_directory
+
+    try:
+        report = sync_directory(ldap_client.get_directory(current_app), utcnow(), force=force)
+    except (ldap_client.DirectoryUnavailable, SyncRefused) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in report.lines():
+        click.echo(line)
+    click.echo(report.summary())
+
+
 @kundweb_cli.command("scheduler")
 def scheduler_command():
     """Run the one scheduler process (never inside web workers)."""

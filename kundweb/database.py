@@ -39,4 +39,8 @@ def enable_sqlite_pragmas(engine):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Read through the OS page cache instead of copying, and keep more pages per connection
+        # (default 2 MB): searching the directory touches rows all over a 20,000-person table.
+        cursor.execute("PRAGMA mmap_size=268435456")
+        cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()

@@ -11,6 +11,7 @@ import ssl
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
@@ -24,6 +25,8 @@ ACCOUNT_ATTRIBUTES = [
     "title", "department", "telephoneNumber", "ipPhone", "mobile", "objectGUID",
     "userAccountControl", "lockoutTime", "accountExpires", "memberOf",
 ]
+# What the directory sync reads of every person: no group memberships, which are large.
+PEOPLE_ATTRIBUTES = [name for name in ACCOUNT_ATTRIBUTES if name != "memberOf"]
 UAC_DISABLED = 0x2
 UAC_LOCKOUT = 0x10
 UAC_PASSWORD_EXPIRED = 0x800000
@@ -70,6 +73,8 @@ class DirectoryAccount:
     dn: str
     username: str
     display_name: str
+    given_name: str = ""
+    surname: str = ""
     email: str = ""
     title: str = ""
     department: str = ""
@@ -146,6 +151,17 @@ class Directory:
             raise DirectoryUnavailable(f"service bind refused: {conn.result.get('message', '')}")
         return conn
 
+    @contextmanager
+    def _service_session(self):
+        """A connection bound as the service account, closed afterwards; a broken network is DirectoryUnavailable."""
+        conn = self._service_connection()
+        try:
+            yield conn
+        except (LDAPCommunicationError, OSError) as exc:
+            raise DirectoryUnavailable(str(exc)) from exc
+        finally:
+            _safe_unbind(conn)
+
     def authenticate(self, username, password, upn=None):
         """Check a password and return the account with its transitive groups.
 
@@ -178,14 +194,45 @@ class Directory:
 
         Raises DirectoryUnavailable.
         """
-        conn = self._service_connection()
-        try:
+        with self._service_session() as conn:
             account = self._find(conn, username=username)
             return self._with_groups(conn, account) if account else None
-        except (LDAPCommunicationError, OSError) as exc:
-            raise DirectoryUnavailable(str(exc)) from exc
-        finally:
-            _safe_unbind(conn)
+
+    def list_people(self):
+        """Every account the people filter selects (DIRECTORY_PEOPLE_FILTER), read page by page.
+
+        All or nothing: a search that fails or stops half-way raises
+        DirectoryUnavailable instead of returning a partial list, because the sync
+        would take the missing accounts for leavers.
+        """
+        with self._service_session() as conn:
+            try:
+                entries = conn.extend.standard.paged_search(
+                    self.base_dn, self.config["DIRECTORY_PEOPLE_FILTER"], SUBTREE,
+                    attributes=PEOPLE_ATTRIBUTES, paged_size=int(self.config["DIRECTORY_PAGE_SIZE"]),
+                    generator=True)
+                # A search from the domain root also returns referrals (searchResRef): not people.
+                accounts = [_account_from_entry(entry) for entry in entries
+                            if entry.get("type") == "searchResEntry"]
+            except LDAPException as exc:
+                raise DirectoryUnavailable(str(exc)) from exc
+            result = conn.result or {}
+            if result.get("result") != 0:
+                raise DirectoryUnavailable(f"people search failed: {result.get('description')} "
+                                           f"{result.get('message', '')}".strip())
+            return accounts
+
+    def find_person(self, username):
+        """The account with this sAMAccountName if the people filter selects it, else None.
+
+        Raises DirectoryUnavailable.
+        """
+        with self._service_session() as conn:
+            search_filter = f"(&{self.config['DIRECTORY_PEOPLE_FILTER']}(sAMAccountName={escape(username)}))"
+            conn.search(self.base_dn, search_filter, SUBTREE, attributes=PEOPLE_ATTRIBUTES, size_limit=2)
+            _raise_if_timed_out(conn)
+            entries = [entry for entry in conn.response or [] if entry.get("type") == "searchResEntry"]
+            return _account_from_entry(entries[0]) if len(entries) == 1 else None
 
     def _find(self, conn, username=None, upn=None):
         if upn:
@@ -285,8 +332,15 @@ def default_demo_file():
 
 
 def load_demo_directory(path):
+    """The demo directory file, plus the generated staff it asks for ("generated_people")."""
     with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+        demo = json.load(handle)
+    generated = demo.get("generated_people")
+    if generated:
+        from kundweb.demo import people
+
+        demo["entries"].extend(people.directory_entries(demo["base_dn"], **generated))
+    return demo
 
 
 def _demo_server(demo):
@@ -317,6 +371,8 @@ def _account_from_entry(entry):
         username=text("sAMAccountName"),
         display_name=text("displayName") or " ".join(filter(None, [text("givenName"), text("sn")]))
         or text("sAMAccountName"),
+        given_name=text("givenName"),
+        surname=text("sn"),
         email=text("mail"),
         title=text("title"),
         department=text("department"),

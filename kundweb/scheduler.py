@@ -49,11 +49,35 @@ def enquiry_note_purge(app):
         purge_notes(app.config["ENQUIRY_NOTE_RETENTION_DAYS"])
 
 
+def directory_sync(app):
+    """Bring the directory in step with AD: new staff, changed titles, leavers (nightly)."""
+    from kundweb import ldap_client
+    from kundweb.database import utcnow
+    from kundweb.directory.sync import SyncRefused, sync_directory
+
+    with app.app_context():
+        try:
+            sync_directory(ldap_client.get_directory(app), utcnow())
+        except (ldap_client.DirectoryUnavailable, SyncRefused) as exc:
+            log.error("directory sync not done: %s", exc)  # nothing changed; the next run tries again
+
+
+def directory_reminders(app):
+    """E-mail the owners of entries not confirmed for a year (at most once per person a month)."""
+    from kundweb.database import utcnow
+    from kundweb.directory.services import send_reminders
+
+    with app.app_context():
+        send_reminders(utcnow())
+
+
 # (id, function, trigger, trigger arguments from the app's config). Each function takes the app.
 JOBS = [
     ("housekeeping", housekeeping, "interval", lambda config: {"hours": 1}),
     ("crisis_notifications", crisis_notifications, "interval",
      lambda config: {"seconds": config["CRISIS_NOTIFY_SECONDS"]}),
+    ("directory_sync", directory_sync, "cron", lambda config: {"hour": 2, "minute": 30}),
+    ("directory_reminders", directory_reminders, "cron", lambda config: {"hour": 7, "minute": 45}),
     ("enquiry_note_purge", enquiry_note_purge, "cron", lambda config: {"hour": 3, "minute": 10}),
 ]
 

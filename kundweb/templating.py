@@ -12,13 +12,16 @@ LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 # (label, endpoint, endpoint arguments, role needed), in menu order.
 NAV_ENTRIES = [
     ("Min startsida", "main.start", {"role": "employee"}, "employee"),
+    ("Mina kontaktuppgifter", "directory.me", {}, "employee"),
     ("Kundtjänst", "main.start", {"role": "agent"}, "agent"),
     ("Logga ärende", "enquiries.log_page", {}, "agent"),
     ("Servicemål", "goals.dashboard", {}, "agent"),
+    ("Sök i katalogen", "directory.search", {}, "agent"),
     ("Kommunikation", "main.start", {"role": "communicator"}, "communicator"),
     ("Krisinformation", "crisis.index", {}, "communicator"),
     ("Administration", "main.start", {"role": "admin"}, "admin"),
     ("Öppettider", "hours.admin", {}, "admin"),
+    ("Katalogen", "directory.admin", {}, "admin"),
     ("Kategorier", "enquiries.admin", {}, "admin"),
 ]
 

@@ -1,4 +1,5 @@
 import logging
+import re
 from logging.config import fileConfig
 
 from flask import current_app
@@ -44,6 +45,13 @@ target_db = current_app.extensions['migrate'].db
 # can be acquired:
 # my_important_option = config.get_main_option("my_important_option")
 # ... etc.
+
+
+def include_name(name, type_, parent_names):
+    """Leave full-text index tables (SQLite FTS5 and its shadow tables) to the raw DDL that creates them."""
+    if type_ == "table":
+        return re.search(r"_fts(_(data|idx|content|docsize|config))?$", name) is None
+    return True
 
 
 def get_metadata():
@@ -101,6 +109,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_name=include_name,
             **conf_args
         )
 
