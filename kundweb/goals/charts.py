@@ -7,7 +7,7 @@ every value is written above its bar, so nothing is told by colour alone.
 import math
 from dataclasses import dataclass
 
-from kundweb.goals.kpi import format_number
+from kundweb.goals.kpi import format_number, format_percent
 
 WIDTH, HEIGHT = 600, 250
 LEFT, RIGHT, TOP, BOTTOM = 50, 58, 24, 44
@@ -88,9 +88,9 @@ def bar_chart(chart_id, title, points, target=None, target_label=None, summary="
         year = month[:4] if i == 0 or month.endswith("-01") else None
         bars.append(Bar(round(center - width / 2, 1), round(width, 1), y, round(HEIGHT - BOTTOM - y, 1),
                         round(center, 1), month, label, year, value,
-                        f"{format_number(value)}" if value is not None else "–", status,
+                        format_percent(value), status,
                         y_of(previous) if previous is not None else None,
-                        format_number(previous) if previous is not None else None))
+                        format_percent(previous) if previous is not None else None))
     span = top_value - bottom_value
     step = next(s for s in (1, 2, 5, 10, 20, 25, 50) if span / s <= 5)
     ticks = [(y_of(bottom_value + step * k), f"{format_number(bottom_value + step * k)} %")

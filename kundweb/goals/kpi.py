@@ -240,6 +240,11 @@ def format_number(value, decimals=1):
     return f"{value:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
 
 
+def format_percent(value):
+    """A goal's value: always one decimal ("74,0"), so a column of results lines up."""
+    return "–" if value is None else f"{value:.1f}".replace(".", ",")
+
+
 def format_duration(seconds):
     minutes, rest = divmod(int(seconds), 60)
     if rest == 0:

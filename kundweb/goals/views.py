@@ -17,6 +17,11 @@ def sv_number(value, decimals=1):
     return kpi.format_number(value, decimals)
 
 
+@bp.app_template_filter("sv_percent")
+def sv_percent(value):
+    return kpi.format_percent(value)
+
+
 def _period():
     """(first, last, error) from ?from=&to=; a bad period falls back to the last complete month."""
     try:
@@ -48,10 +53,12 @@ def trend_charts(trend):
     return result
 
 
-def quick_periods(last_complete):
+def quick_periods(this_month):
+    last_complete = services.add_months(this_month, -1)
     year = last_complete[:4]
     previous = str(int(year) - 1)
     return [
+        ("Denna månad (pågår)", this_month, this_month),
         ("Förra månaden", last_complete, last_complete),
         ("Hittills i år", f"{year}-01", last_complete),
         ("Delår jan–apr", f"{year}-01", f"{year}-04"),
@@ -65,7 +72,7 @@ def _dashboard_context():
     data = services.dashboard(first, last)
     return {"d": data, "charts": trend_charts(data.trend), "period_error": error, "goals": kpi.GOALS,
             "target_text": kpi.target_text, "month_label": services.month_label,
-            "quick": quick_periods(services.add_months(data.current_month, -1)),
+            "quick": quick_periods(data.current_month),
             "closes": services.closed_months(data.trend[0].month, data.trend[-1].month)}
 
 

@@ -1,0 +1,102 @@
+"""Enquiry logging with the keyboard only, the counts, and the service-goal dashboard, in a real browser."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import SCREENSHOT_DIR, log_in, screenshot
+
+
+def _seed(app):
+    from kundweb.audit.services import Actor
+    from kundweb.enquiries import services
+
+    admin = Actor("david", frozenset({"admin"}))
+    with app.app_context():
+        services.add_category(admin, "Stadsbyggnadsförvaltningen", "Bygglov")
+        services.add_category(admin, "Lulebo AB", "Bostadskö")
+        services.add_category(admin, "Barn- och utbildningsförvaltningen", "Förskoleplats")
+        services.add_target(admin, "company", "Luleå Energi AB")
+
+
+def test_agent_logs_three_enquiries_with_the_keyboard_and_the_dashboard_shows_them(app, page, axe_check):
+    _seed(app)
+    agent = log_in(page, "agent")
+    agent.goto("/arenden")
+    expect(agent.get_by_role("heading", level=1, name="Logga ärende")).to_be_visible()
+    axe_check(agent, "the enquiry form")
+    today = agent.locator("#enquiry-today")
+    expect(today).to_contain_text("Du0")
+
+    # 1: nothing remembered yet. Focus starts on the channel: Space picks Telefon, Tab to the
+    # category search, type, Enter jumps to the filtered list, Enter saves.
+    expect(agent.get_by_label("Telefon")).to_be_focused()
+    agent.keyboard.press("Space")
+    agent.keyboard.press("Tab")
+    expect(agent.get_by_label("Sök kategori")).to_be_focused()
+    agent.keyboard.type("bostad")
+    expect(agent.locator("#category-matches")).to_contain_text("1 kategori matchar")
+    agent.keyboard.press("Enter")
+    expect(agent.get_by_label("Kategori", exact=True)).to_be_focused()
+    agent.keyboard.press("Enter")
+    expect(today).to_contain_text("Sparat: Telefon · Bostadskö · besvarad direkt i kundcenter")
+    expect(today).to_contain_text("Du1")
+
+    # 2: a typical call. Channel and category are remembered and the focus is on Spara: one key.
+    save = agent.get_by_role("button", name="Spara ärendet")
+    expect(save).to_be_focused()
+    agent.keyboard.press("Enter")
+    expect(today).to_contain_text("Du2")
+    expect(save).to_be_focused()
+
+    # 3: forwarded to a company: back to the outcome, arrow to "Vidarebefordrad", Tab to the
+    # recipient list that appears, arrow to the first one, Enter saves.
+    for _ in range(3):
+        agent.keyboard.press("Shift+Tab")
+    expect(agent.get_by_label("Besvarad direkt i Kundcenter")).to_be_focused()
+    agent.keyboard.press("ArrowDown")
+    expect(agent.get_by_label("Vidarebefordrad", exact=True)).to_be_checked()
+    agent.keyboard.press("Tab")
+    expect(agent.get_by_label("Vidarebefordrad till")).to_be_focused()
+    agent.keyboard.press("ArrowDown")
+    agent.keyboard.press("Enter")
+    expect(today).to_contain_text("Sparat: Telefon · Bostadskö · vidarebefordrad (Luleå Energi AB)")
+    expect(today).to_contain_text("Du3")
+    expect(agent.get_by_text(re.compile(r"Senast: Telefon · Bostadskö · vidarebefordrad"))).to_be_visible()
+    axe_check(agent, "the enquiry form after saving")
+    screenshot(agent, "enquiry_form_after_three")
+
+    # The dashboard, this month: 2 of 3 answered directly.
+    agent.get_by_role("link", name="Servicemål", exact=True).click()
+    agent.get_by_role("link", name="Denna månad (pågår)").click()
+    direct = agent.locator(".goal-card").filter(has_text="Svar direkt i Kundcenter")
+    expect(direct).to_contain_text("66,7 %")
+    expect(direct).to_contain_text("2 av 3 ärenden")
+    expect(direct).to_contain_text("Ej uppfyllt")
+    expect(agent.get_by_role("img", name=re.compile("Svar direkt i Kundcenter"))).to_be_visible()
+    expect(agent.get_by_role("cell", name="Bostadskö")).to_have_count(0)  # category rows are row headers
+    expect(agent.get_by_role("rowheader", name=re.compile("Bostadskö"))).to_be_visible()
+    agent.get_by_text("Visa som tabell").first.click()
+    axe_check(agent, "the service-goal dashboard")
+    screenshot(agent, "goals_dashboard_this_month")
+
+
+def test_demo_dashboard_and_public_results(app, page, axe_check):
+    """With the demo's two years of figures: the charts tell a story, the public page shows closed months."""
+    from kundweb.demo.goals_seed import seed_goals
+
+    with app.app_context():
+        seed_goals()
+    log_in(page, "admin")
+    page.goto("/servicemal")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Servicemålen:")
+    expect(page.locator(".goal-status--met").first).to_be_visible()
+    expect(page.locator(".goal-status--missed").first).to_be_visible()
+    expect(page.locator("svg.chart__svg")).to_have_count(4)
+    axe_check(page, "the demo dashboard")
+    screenshot(page, "goals_dashboard_demo")
+    page.locator(".chart-grid").screenshot(path=str(SCREENSHOT_DIR / "goals_charts_demo.png"))  # readable?
+    page.goto("/resultat")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Så går det för Kundcenter")
+    expect(page.get_by_role("table")).to_be_visible()
+    axe_check(page, "the public results page")
+    screenshot(page, "goals_public_results")
