@@ -73,6 +73,7 @@ def register_login(app):
 def register_blueprints(app):
     from kundweb.api import bp as api_bp
     from kundweb.auth import bp as auth_bp
+    from kundweb.companies import bp as companies_bp
     from kundweb.crisis import bp as crisis_bp
     from kundweb.enquiries import bp as enquiries_bp
     from kundweb.goals import bp as goals_bp
@@ -85,6 +86,7 @@ def register_blueprints(app):
     app.register_blueprint(api_bp)
     app.register_blueprint(hours_bp)
     app.register_blueprint(crisis_bp)
+    app.register_blueprint(companies_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(enquiries_bp)
     app.register_blueprint(goals_bp)

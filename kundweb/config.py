@@ -86,6 +86,8 @@ class Config:
     # Enquiries: notes are purged after this many days (the counts stay); the last one can be undone this long.
     ENQUIRY_NOTE_RETENTION_DAYS = int(os.environ.get("KUNDWEB_ENQUIRY_NOTE_RETENTION_DAYS", "30"))
     ENQUIRY_UNDO_SECONDS = int(os.environ.get("KUNDWEB_ENQUIRY_UNDO_SECONDS", "120"))
+    # How old the form's category and target lists may be in one web process (an admin's change elsewhere).
+    ENQUIRY_CHOICES_CACHE_SECONDS = float(os.environ.get("KUNDWEB_ENQUIRY_CHOICES_CACHE_SECONDS", "5"))
     # Service goals: the largest telephony or survey file an admin may import.
     GOALS_IMPORT_MAX_BYTES = int(os.environ.get("KUNDWEB_GOALS_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 
@@ -114,6 +116,7 @@ class TestingConfig(Config):
     LDAP_TLS_VALIDATE = False
     LDAP_NESTED_GROUPS = "walk"
     CRISIS_SCHEDULE_CACHE_SECONDS = 0  # tests write straight to the database between requests
+    ENQUIRY_CHOICES_CACHE_SECONDS = 0  # the same: categories made in a test show at once
     LOGIN_MAX_FAILURES_PER_USER = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
 

@@ -71,6 +71,14 @@ def directory_reminders(app):
         send_reminders(utcnow())
 
 
+def company_routing(app):
+    """Put companies' approved opt-outs and re-entries into effect on their date, each exactly once."""
+    from kundweb.companies.services import apply_due_cases
+
+    with app.app_context():
+        apply_due_cases()
+
+
 # (id, function, trigger, trigger arguments from the app's config). Each function takes the app.
 JOBS = [
     ("housekeeping", housekeeping, "interval", lambda config: {"hours": 1}),
@@ -79,6 +87,7 @@ JOBS = [
     ("directory_sync", directory_sync, "cron", lambda config: {"hour": 2, "minute": 30}),
     ("directory_reminders", directory_reminders, "cron", lambda config: {"hour": 7, "minute": 45}),
     ("enquiry_note_purge", enquiry_note_purge, "cron", lambda config: {"hour": 3, "minute": 10}),
+    ("company_routing", company_routing, "interval", lambda config: {"seconds": config["COMPANY_ROUTING_SECONDS"]}),
 ]
 
 

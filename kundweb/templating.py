@@ -17,6 +17,7 @@ NAV_ENTRIES = [
     ("Logga ärende", "enquiries.log_page", {}, "agent"),
     ("Servicemål", "goals.dashboard", {}, "agent"),
     ("Sök i katalogen", "directory.search", {}, "agent"),
+    ("Bolag", "companies.index", {}, "agent"),
     ("Kommunikation", "main.start", {"role": "communicator"}, "communicator"),
     ("Krisinformation", "crisis.index", {}, "communicator"),
     ("Administration", "main.start", {"role": "admin"}, "admin"),

@@ -38,18 +38,32 @@ def submit_form(form, action, domain_error, success, next_url):
     """The POST half of a form view: validate, call the service, flash, redirect.
 
     `action()` calls the service; a `domain_error` it raises becomes a form-level
-    error (its Swedish message). `next_url` is a URL, or a function of what `action`
-    returned. Returns the redirect, or None when the form must be shown again.
+    error (its Swedish message), or errors at the fields it names in its
+    `field_errors` ({field name: message}), if it has them. `next_url` is a URL, or
+    a function of what `action` returned. Returns the redirect, or None when the
+    form must be shown again.
     """
     if not form.validate_on_submit():
         return None
     try:
         result = action()
     except domain_error as exc:
-        form.form_errors.append(str(exc))
+        _show_domain_error(form, exc)
         return None
     flash(success, "success")
     return redirect(next_url(result) if callable(next_url) else next_url)
+
+
+def _show_domain_error(form, exc):
+    field_errors = getattr(exc, "field_errors", None) or {}
+    for name, message in field_errors.items():
+        field = getattr(form, name, None)
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+    if not field_errors:
+        form.form_errors.append(str(exc))
 
 
 def init_app(app):

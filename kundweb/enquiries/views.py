@@ -21,14 +21,27 @@ def _fresh_form(last=None):
     return form
 
 
+def _reset(form, saved):
+    """The posted form made ready for the next enquiry: channel and category stay, the rest is cleared.
+
+    Cheaper than building a second form on every save.
+    """
+    form.outcome.data, form.target.data, form.crisis.data = "direct", None, None
+    for field in (form.wait, form.note):
+        field.data, field.raw_data = None, None
+    form.channel.data, form.category.data = saved.channel, saved.category_id
+    form.submission_key.data = services.new_submission_key()
+    return form
+
+
 def _logger_context(form, saved=None, undone=None, now=None):
     now = now or utcnow()
-    last = services.last_enquiry(current_user.username)
+    last = saved or services.last_enquiry(current_user.username)  # just saved: no need to ask
     undo_seconds = current_app.config["ENQUIRY_UNDO_SECONDS"]
     return {
         "form": form,
-        "categories": services.grouped(services.categories()),
-        "targets": services.targets(),
+        "categories": services.grouped(services.category_choices()),
+        "targets": services.target_choices(),
         "crisis_messages": crisis.active_messages(now),
         "counts": services.counts_today(current_user.username, now),
         "saved": saved,
@@ -43,7 +56,6 @@ def _logger_context(form, saved=None, undone=None, now=None):
 
 def _page(form, status=200, **extra):
     return render("enquiries/log.html", fragment="enquiries/_logger.html", target=LOGGER,
-                  recent=services.recent_for(current_user.username),
                   **_logger_context(form, **extra)), status
 
 
@@ -67,7 +79,7 @@ def log_enquiry():
             form.form_errors.append(str(exc))
         else:
             if wants_fragment(LOGGER):
-                return _page(_fresh_form(enquiry), saved=enquiry)
+                return _page(_reset(form, enquiry), saved=enquiry)
             flash(f"Ärendet är sparat: {enquiry.channel_label}, {enquiry.category.name}, "
                   f"{enquiry.outcome_label.lower()}.", "success")
             return redirect(url_for("enquiries.log_page"))

@@ -1,0 +1,799 @@
+"""Municipal companies and their opt-out cases: the register, the case state machine, the routing.
+
+The guideline ("Ansvar"): every department and affiliated municipal company has its
+main entry for questions through Kundcenter; a company's opt-out (utträde) is decided
+by the municipal director. A company's routing therefore changes only when an
+approved case takes effect, which the scheduler does on the case's effective date
+(apply_due_cases), exactly once. Every step is audited and kept in the case history.
+"""
+import hashlib
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from kundweb.audit import services as audit
+from kundweb.companies.models import CASE_STATES, CaseAttachment, CaseEvent, Company, CompanyTopic, OptOutCase
+from kundweb.database import utcnow
+from kundweb.directory import phones
+from kundweb.extensions import db
+from kundweb.hours.calendar import STOCKHOLM
+
+MAX_TEXT = 5000
+MAX_TOPICS = 30
+MAX_ATTACHMENTS_PER_CASE = 20
+MAX_FILES_PER_UPLOAD = 5
+DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "txt", "png", "jpg", "jpeg")
+ORG_NUMBER = re.compile(r"^(\d{6})-?(\d{4})$")
+SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}"})  # the three letters after z, in byte order
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+# The state machine: state -> {action: next state}. Anything not listed is refused.
+TRANSITIONS = {
+    "submitted": {"edit": "submitted", "attach": "submitted", "prepare": "prepared", "withdraw": "withdrawn"},
+    "prepared": {"edit": "prepared", "attach": "prepared", "prepare": "prepared",
+                 "approve": "approved", "reject": "rejected", "withdraw": "withdrawn"},
+    "approved": {"apply": "effective", "withdraw": "withdrawn"},
+    "rejected": {},
+    "effective": {},
+    "withdrawn": {},
+}
+# What each action is called in the history and in the audit log ("company.case_<past>").
+PAST = {"submit": "submitted", "edit": "edited", "attach": "attachment_added", "prepare": "prepared",
+        "approve": "approved", "reject": "rejected", "withdraw": "withdrawn", "apply": "applied"}
+VERBS = {"edit": "ändra", "attach": "lägga till bilagor i", "prepare": "bereda", "approve": "bevilja",
+         "reject": "avslå", "withdraw": "återkalla", "apply": "genomföra"}
+DECIDED = ("approved", "rejected")
+# Refusals people meet most often, said the way they would ask about them.
+REFUSALS = {
+    **{(action, "submitted"): "Ärendet måste beredas innan kommundirektörens beslut kan registreras."
+       for action in ("approve", "reject")},
+    **{(action, state): "Ärendet är redan beslutat." for action in ("approve", "reject") for state in DECIDED},
+    **{(action, state): "Ärendet är beslutat och kan inte längre ändras."
+       for action in ("edit", "attach", "prepare") for state in DECIDED},
+    ("apply", "rejected"): "Ärendet är avslaget och kan inte genomföras.",
+    ("apply", "submitted"): "Ärendet är inte beviljat och kan inte genomföras.",
+    ("apply", "prepared"): "Ärendet är inte beviljat och kan inte genomföras.",
+    ("withdraw", "effective"): "Ärendet är redan genomfört och kan inte återkallas. "
+                               "Lämna in ett nytt ärende om bolaget vill tillbaka.",
+}
+
+
+class CompanyError(Exception):
+    """A change that cannot be made; the message is Swedish and safe to show."""
+
+
+class InvalidInput(CompanyError):
+    """Form input that cannot be saved: `field_errors` maps field names to Swedish messages."""
+
+    def __init__(self, field_errors):
+        super().__init__(next(iter(field_errors.values())))
+        self.field_errors = field_errors
+
+
+class NotFound(CompanyError):
+    pass
+
+
+class NotAllowed(CompanyError):
+    def __init__(self):
+        super().__init__("Bara administratörer kan ändra bolagsregistret och bolagens ärenden.")
+
+
+class IllegalTransition(CompanyError):
+    """The case's state does not allow this step."""
+
+
+class CaseConflict(CompanyError):
+    def __init__(self):
+        super().__init__("Någon annan ändrade ärendet samtidigt. Läs om sidan och försök igen.")
+
+
+@dataclass(frozen=True)
+class CompanyInput:
+    name: str
+    org_number: str
+    phone: str
+    email: str = ""
+    web: str = ""
+    topics: tuple = ()
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    reasons: str
+    requested_from: date | None
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    outcome: str  # "approved" or "rejected"
+    decision_date: date | None
+    reference: str
+    director_name: str
+    effective_from: date | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrived: its name as the sender had it, and a readable binary stream."""
+
+    filename: str
+    stream: object
+
+
+# --- Validation ------------------------------------------------------------------------------
+
+def luhn_check_digit(digits):
+    """The mod-10 (Luhn) check digit for a string of digits, as Swedish identity numbers use it."""
+    total = 0
+    for position, digit in enumerate(int(d) for d in digits):
+        product = digit * (2 if position % 2 == 0 else 1)
+        total += product // 10 + product % 10
+    return (10 - total % 10) % 10
+
+
+def normalise_org_number(value):
+    """A typed organisation number as NNNNNN-NNNN. Raises CompanyError.
+
+    Ten digits, with or without the hyphen; the last is the Luhn check digit of the
+    first nine. Municipal companies are limited companies, whose numbers start with 5.
+    """
+    typed = re.sub(r"\s", "", value or "")
+    if not typed:
+        raise CompanyError("Ange organisationsnumret.")
+    match = ORG_NUMBER.match(typed)
+    if not match:
+        raise CompanyError("Ett organisationsnummer har tio siffror, till exempel 556123-4567.")
+    digits = match.group(1) + match.group(2)
+    if luhn_check_digit(digits[:9]) != int(digits[9]):
+        raise CompanyError("Kontrollsiffran stämmer inte. Kontrollera organisationsnumret.")
+    if digits[0] != "5":
+        raise CompanyError("Kommunala bolag är aktiebolag: organisationsnumret börjar med 5, till exempel 556123-4567.")
+    return f"{digits[:6]}-{digits[6:]}"
+
+
+def normalise_phone(value):
+    """A typed phone number as E.164 (the directory's rules). Raises CompanyError."""
+    try:
+        number = phones.normalise_phone(value)
+    except phones.InvalidNumber as exc:
+        raise CompanyError(str(exc)) from exc
+    if number is None:
+        raise CompanyError("Ange bolagets telefonnummer till kundtjänst.")
+    return number
+
+
+display_phone = phones.display_phone  # 0920-45 30 00 for Swedish numbers
+
+
+def normalise_web(value):
+    """A web address with its scheme ('www.x.se' -> 'https://www.x.se'), or ''. Raises CompanyError."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if not re.match(r"^https?://", value, re.IGNORECASE):
+        value = "https://" + value
+    host = urlsplit(value).hostname or ""
+    if any(c.isspace() for c in value) or "." not in host.strip("."):
+        raise CompanyError("Skriv webbadressen som www.exempel.se eller https://www.exempel.se.")
+    return value
+
+
+def parse_topics(text):
+    """One topic a line, blank lines and repeats (in any case) left out."""
+    topics = {}
+    for line in (text or "").splitlines():
+        name = " ".join(line.split())
+        if name and name.casefold() not in topics:
+            topics[name.casefold()] = name
+    return tuple(topics.values())
+
+
+def validate_company(data, company_id=None):
+    """The input normalised, as a dict of column values. Raises InvalidInput listing every problem."""
+    errors, values = {}, {}
+    values["name"] = " ".join((data.name or "").split())
+    if not values["name"]:
+        errors["name"] = "Ange bolagets namn."
+    elif len(values["name"]) > 200:
+        errors["name"] = "Namnet får vara högst 200 tecken."
+    elif _taken(Company.name, values["name"], company_id):
+        errors["name"] = "Det finns redan ett bolag med det namnet."
+    for field, normalise in (("org_number", normalise_org_number), ("phone", normalise_phone),
+                             ("web", normalise_web)):
+        try:
+            values[field] = normalise(getattr(data, field))
+        except CompanyError as exc:
+            errors[field] = str(exc)
+    if "org_number" in values and _taken(Company.org_number, values["org_number"], company_id):
+        errors["org_number"] = "Det finns redan ett bolag med det organisationsnumret."
+    values["email"] = (data.email or "").strip()
+    if values["email"] and (not EMAIL.match(values["email"]) or len(values["email"]) > 256):
+        errors["email"] = "Skriv e-postadressen som kundservice@exempel.se."
+    if len(values.get("web", "")) > 300:
+        errors["web"] = "Webbadressen får vara högst 300 tecken."
+    values["topics"] = tuple(data.topics)
+    if len(values["topics"]) > MAX_TOPICS:
+        errors["topics"] = f"Ange högst {MAX_TOPICS} frågeområden."
+    elif any(len(topic) > 100 for topic in values["topics"]):
+        errors["topics"] = "Ett frågeområde får vara högst 100 tecken."
+    if errors:
+        raise InvalidInput(errors)
+    return values
+
+
+def _taken(column, value, company_id):
+    query = db.select(Company.id).where(db.func.lower(column) == value.lower())
+    if company_id is not None:
+        query = query.where(Company.id != company_id)
+    return db.session.scalar(query) is not None
+
+
+# --- The register ----------------------------------------------------------------------------
+
+def _require_admin(actor):
+    if not actor.has_role("admin"):
+        raise NotAllowed()
+
+
+def all_companies():
+    """Every company in Swedish alphabetical order (å, ä, ö after z)."""
+    companies = db.session.scalars(db.select(Company).options(selectinload(Company.topics),
+                                                              selectinload(Company.cases))).all()
+    return sorted(companies, key=lambda company: company.name.casefold().translate(SWEDISH_ORDER))
+
+
+def get_company(company_id):
+    company = db.session.get(Company, company_id)
+    if company is None:
+        raise NotFound("Bolaget finns inte.")
+    return company
+
+
+def create_company(actor, data, now=None):
+    """Register a company; its questions go through Kundcenter. Raises InvalidInput, NotAllowed."""
+    now = now or utcnow()
+    _require_admin(actor)
+    values = validate_company(data)
+    topics = values.pop("topics")
+    company = Company(**values, routing="kundcenter", created_at=now, created_by=actor.username,
+                      updated_at=now, updated_by=actor.username)
+    company.topics = [CompanyTopic(name=name) for name in topics]
+    db.session.add(company)
+    db.session.flush()
+    audit.record("company.created", actor, "company", company.id, {"after": company_snapshot(company)}, now)
+    _commit_or_explain()
+    return company
+
+
+def update_company(actor, company_id, data, now=None):
+    """Change a company's name, number, contact route or topics (not its routing: cases do that)."""
+    now = now or utcnow()
+    _require_admin(actor)
+    company = get_company(company_id)
+    values = validate_company(data, company_id=company.id)
+    before = company_snapshot(company)
+    topics = values.pop("topics")
+    for name, value in values.items():
+        setattr(company, name, value)
+    kept = {topic.name: topic for topic in company.topics}
+    company.topics = [kept.get(name) or CompanyTopic(name=name) for name in topics]
+    company.updated_at, company.updated_by = now, actor.username
+    db.session.flush()
+    audit.record("company.edited", actor, "company", company.id, {"before": before, "after": company_snapshot(company)},
+                 now)
+    _commit_or_explain()
+    return company
+
+
+def _commit_or_explain():
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # another admin saved the same name or number a moment ago
+        db.session.rollback()
+        raise CompanyError("Ett bolag med samma namn eller organisationsnummer sparades nyss. Läs om sidan.") from exc
+
+
+def company_snapshot(company):
+    """The audited state of a company's register entry."""
+    return {"name": company.name, "org_number": company.org_number, "phone": company.phone,
+            "email": company.email, "web": company.web, "topics": sorted(company.topic_names),
+            "routing": company.routing,
+            "routing_since": company.routing_since.isoformat() if company.routing_since else None}
+
+
+# --- Cases -----------------------------------------------------------------------------------
+
+def get_case(case_id):
+    case = db.session.get(OptOutCase, case_id)
+    if case is None:
+        raise NotFound("Ärendet finns inte.")
+    return case
+
+
+def open_case(company):
+    return next((case for case in company.cases if case.is_open), None)
+
+
+def next_case_kind(company):
+    """What a new case for this company asks for: to leave Kundcenter, or to come back."""
+    return "opt_out" if company.routing == "kundcenter" else "re_entry"
+
+
+def allowed_actions(case):
+    """The steps a person may take on the case now (the scheduler's "apply" is not one)."""
+    return set(TRANSITIONS[case.state]) - {"apply"}
+
+
+def check_transition(case, action):
+    """The state `action` leads to from the case's state. Raises IllegalTransition."""
+    target = TRANSITIONS[case.state].get(action)
+    if target is None:
+        raise IllegalTransition(REFUSALS.get((action, case.state)) or
+                                f"Det går inte att {VERBS[action]} ett ärende som är {CASE_STATES[case.state].lower()}.")
+    return target
+
+
+def local_today(now):
+    return now.astimezone(STOCKHOLM).date()
+
+
+def submit_case(actor, company_id, data, uploads=(), now=None):
+    """A new case for the company, submitted by an admin on its behalf, with any attachments.
+
+    Opt-out if the company goes through Kundcenter now, re-entry if it has its own
+    customer service. Raises InvalidInput, CompanyError (an open case exists), NotAllowed.
+    """
+    now = now or utcnow()
+    _require_admin(actor)
+    company = get_company(company_id)
+    existing = open_case(company)
+    if existing is not None:
+        raise CompanyError(f"{company.name} har redan ett öppet ärende (nr {existing.id}). "
+                           "Det måste beslutas, genomföras eller återkallas först.")
+    _validate_case(data, now)
+    case = OptOutCase(company=company, kind=next_case_kind(company), state="submitted",
+                      reasons=data.reasons.strip(), requested_from=data.requested_from,
+                      submitted_at=now, submitted_by=actor.username, updated_at=now)
+    db.session.add(case)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the partial unique index: someone submitted one a moment ago
+        db.session.rollback()
+        raise CompanyError(f"{company.name} fick nyss ett annat öppet ärende. Läs om sidan.") from exc
+    details = {"kind": case.kind, "reasons": case.reasons, "requested_from": case.requested_from.isoformat()}
+    _record(case, "submit", None, "submitted", actor, now, details)
+    _store_and_commit(case, uploads, actor, now)
+    return case
+
+
+def _validate_case(data, now, unchanged_date=None):
+    errors = {}
+    _, errors["reasons"] = _text(data.reasons, "Skriv bolagets skäl.")
+    if data.requested_from is None:
+        errors["requested_from"] = "Ange från vilket datum bolaget vill att ändringen ska gälla."
+    elif data.requested_from < local_today(now) and data.requested_from != unchanged_date:
+        errors["requested_from"] = "Datumet har redan passerats."
+    errors = {field: problem for field, problem in errors.items() if problem}
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _text(value, missing, limit=MAX_TEXT):
+    """(the text without surrounding space, what is wrong with it or None)."""
+    text = (value or "").strip()
+    if not text:
+        return text, missing
+    if len(text) > limit:
+        return text, f"Texten får vara högst {limit} tecken."
+    return text, None
+
+
+def edit_case(actor, case_id, data, now=None):
+    """Change the reasons or the requested date of an undecided case. Raises IllegalTransition, InvalidInput."""
+    now = now or utcnow()
+    _require_admin(actor)
+    case = get_case(case_id)
+    check_transition(case, "edit")
+    _validate_case(data, now, unchanged_date=case.requested_from)
+    before = {"reasons": case.reasons, "requested_from": case.requested_from.isoformat()}
+    after = {"reasons": data.reasons.strip(), "requested_from": data.requested_from.isoformat()}
+    _transition(case, "edit", actor, now, {"before": before, "after": after},
+                reasons=after["reasons"], requested_from=data.requested_from)
+    db.session.commit()
+    return case
+
+
+def prepare_case(actor, case_id, assessment, now=None):
+    """Record the admin's assessment (again, if it changes before the decision). Raises IllegalTransition."""
+    now = now or utcnow()
+    _require_admin(actor)
+    case = get_case(case_id)
+    check_transition(case, "prepare")
+    assessment, problem = _text(assessment, "Skriv din bedömning.")
+    if problem:
+        raise InvalidInput({"assessment": problem})
+    _transition(case, "prepare", actor, now, {"assessment": assessment, "previous": case.assessment},
+                assessment=assessment, prepared_at=now, prepared_by=actor.username)
+    db.session.commit()
+    return case
+
+
+def decide_case(actor, case_id, decision, now=None):
+    """Record the municipal director's decision on a prepared case.
+
+    Approved cases take effect on `effective_from` (the scheduler applies them).
+    Raises IllegalTransition, InvalidInput, NotAllowed.
+    """
+    now = now or utcnow()
+    _require_admin(actor)
+    case = get_case(case_id)
+    action = {"approved": "approve", "rejected": "reject"}.get(decision.outcome)
+    if action is None:
+        raise InvalidInput({"outcome": "Välj om kommundirektören biföll eller avslog ärendet."})
+    check_transition(case, action)
+    values = _validate_decision(case, decision, now)
+    details = {key: value.isoformat() if isinstance(value, date) else value for key, value in values.items()}
+    _transition(case, action, actor, now, details, **values, decided_at=now, decided_by=actor.username)
+    db.session.commit()
+    return case
+
+
+def _validate_decision(case, decision, now):
+    errors = {}
+    reference, errors["reference"] = _text(" ".join((decision.reference or "").split()),
+                                           "Ange beslutets diarienummer.", limit=100)
+    director, errors["director_name"] = _text(" ".join((decision.director_name or "").split()),
+                                              "Ange vilken kommundirektör som fattade beslutet.", limit=200)
+    if decision.decision_date is None:
+        errors["decision_date"] = "Ange beslutsdatum."
+    elif decision.decision_date > local_today(now):
+        errors["decision_date"] = "Beslutsdatumet kan inte vara i framtiden."
+    elif decision.decision_date < local_today(case.submitted_at):
+        errors["decision_date"] = "Beslutet kan inte vara fattat innan ärendet lämnades in."
+    effective_from = decision.effective_from if decision.outcome == "approved" else None
+    if decision.outcome == "approved":
+        if effective_from is None:
+            errors["effective_from"] = "Ange från vilket datum beslutet gäller."
+        elif decision.decision_date and effective_from < decision.decision_date:
+            errors["effective_from"] = "Beslutet kan inte gälla från ett datum före beslutsdatumet."
+    errors = {field: problem for field, problem in errors.items() if problem}
+    if errors:
+        raise InvalidInput(errors)
+    return {"decision_date": decision.decision_date, "decision_reference": reference, "director_name": director,
+            "effective_from": effective_from}
+
+
+def withdraw_case(actor, case_id, reason, now=None):
+    """The company no longer asks for the change. Raises IllegalTransition, InvalidInput."""
+    now = now or utcnow()
+    _require_admin(actor)
+    case = get_case(case_id)
+    check_transition(case, "withdraw")
+    reason, problem = _text(reason, "Skriv varför ärendet återkallas.")
+    if problem:
+        raise InvalidInput({"reason": problem})
+    _transition(case, "withdraw", actor, now, {"reason": reason},
+                withdrawn_at=now, withdrawn_by=actor.username, withdrawal_reason=reason)
+    db.session.commit()
+    return case
+
+
+def apply_due_cases(now=None):
+    """Put approved cases whose effective date has come into effect (the scheduler's job).
+
+    Returns the ids of the cases this call applied. A case that was withdrawn, or
+    applied by another run, in the meantime is skipped (see apply_case).
+    """
+    now = now or utcnow()
+    due = db.session.scalars(db.select(OptOutCase.id).where(
+        OptOutCase.state == "approved", OptOutCase.effective_from <= local_today(now)).order_by(OptOutCase.id)).all()
+    applied = []
+    for case_id in due:
+        try:
+            apply_case(case_id, now)
+        except (IllegalTransition, CaseConflict):
+            db.session.rollback()
+            continue
+        applied.append(case_id)
+    return applied
+
+
+def apply_case(case_id, now):
+    """Move an approved case to effective and give its company the new routing, from its effective date.
+
+    One transaction holds the guarded UPDATE (WHERE state = 'approved'), the
+    company's routing, the history and the audit events, so a second run, a
+    restart or a second process can never apply a case twice.
+    Raises IllegalTransition (not approved, or its date has not come), CaseConflict.
+    """
+    case = get_case(case_id)
+    check_transition(case, "apply")
+    if case.effective_from > local_today(now):
+        raise IllegalTransition(f"Beslutet gäller först från {case.effective_from.isoformat()}.")
+    company = case.company
+    routing = {"before": company.routing, "after": "own" if case.kind == "opt_out" else "kundcenter",
+               "since": case.effective_from.isoformat()}
+    _transition(case, "apply", audit.SYSTEM, now, {"routing": routing}, applied_at=now)
+    company.routing, company.routing_since = routing["after"], case.effective_from
+    company.updated_at, company.updated_by = now, None
+    audit.record("company.routing_changed", audit.SYSTEM, "company", company.id, {"case_id": case.id, **routing}, now)
+    db.session.commit()
+    return case
+
+
+def _transition(case, action, actor, now, details, **values):
+    """Move the case along TRANSITIONS and record the step in its history and the audit log.
+
+    The caller commits. Raises IllegalTransition, CaseConflict.
+    """
+    from_state, to_state = _move(case, action, now, **values)
+    _record(case, action, from_state, to_state, actor, now, details)
+
+
+def _move(case, action, now, **values):
+    """UPDATE … WHERE state = <the state read>: of two concurrent steps only one can succeed.
+
+    Returns (from, to). Raises IllegalTransition, or CaseConflict when the state changed since it was read.
+    """
+    from_state = case.state
+    to_state = check_transition(case, action)
+    result = db.session.execute(
+        update(OptOutCase).where(OptOutCase.id == case.id, OptOutCase.state == from_state)
+        .values(state=to_state, updated_at=now, **values))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise CaseConflict()
+    return from_state, to_state
+
+
+def _record(case, action, from_state, to_state, actor, now, details):
+    case.events.append(CaseEvent(occurred_at=now, actor=actor.username, action=PAST[action],
+                                 from_state=from_state, to_state=to_state, details=details))
+    audit.record(f"company.case_{PAST[action]}", actor, "company_optout_case", case.id,
+                 {"company_id": case.company_id, "from": from_state, "to": to_state, **details}, now)
+
+
+# --- Attachments -----------------------------------------------------------------------------
+
+def attachment_dir():
+    """Outside the web root: instance/company-attachments unless COMPANY_ATTACHMENT_DIR says otherwise."""
+    return current_app.config.get("COMPANY_ATTACHMENT_DIR") or os.path.join(current_app.instance_path,
+                                                                           "company-attachments")
+
+
+def attachment_max_bytes():
+    return current_app.config.get("COMPANY_ATTACHMENT_MAX_BYTES") or DEFAULT_ATTACHMENT_MAX_BYTES
+
+
+def add_attachments(actor, case_id, uploads, now=None):
+    """Attach files to an undecided case. Raises IllegalTransition, InvalidInput."""
+    now = now or utcnow()
+    _require_admin(actor)
+    case = get_case(case_id)
+    check_transition(case, "attach")
+    if not uploads:
+        raise InvalidInput({"files": "Välj minst en fil."})
+    _move(case, "attach", now)
+    _store_and_commit(case, uploads, actor, now)
+    return case
+
+
+def _store_and_commit(case, uploads, actor, now):
+    """Write the files, add their rows and history, commit; remove the files again if anything fails."""
+    problem = None
+    if len(uploads) > MAX_FILES_PER_UPLOAD:
+        problem = f"Bifoga högst {MAX_FILES_PER_UPLOAD} filer åt gången."
+    elif len(case.attachments) + len(uploads) > MAX_ATTACHMENTS_PER_CASE:
+        problem = f"Ett ärende kan ha högst {MAX_ATTACHMENTS_PER_CASE} bilagor."
+    if problem:
+        db.session.rollback()
+        raise InvalidInput({"files": problem})
+    written = []
+    try:
+        for upload in uploads:
+            attachment = _store(upload, actor, now)
+            written.append(os.path.join(attachment_dir(), attachment.stored_name))
+            case.attachments.append(attachment)
+            _record(case, "attach", case.state, case.state, actor, now,
+                    {"filename": attachment.filename, "size": attachment.size, "sha256": attachment.sha256})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for path in written:
+            _remove(path)
+        raise
+
+
+def _store(upload, actor, now):
+    """Stream one upload to disk under a random name, hashing it; refuse a wrong type or size."""
+    filename = clean_filename(upload.filename)
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in ATTACHMENT_EXTENSIONS:
+        raise InvalidInput({"files": f"{filename or 'Filen'}: bara PDF, Word, Excel, OpenDocument, text och bilder "
+                                     f"(JPEG, PNG) går att bifoga."})
+    directory = attachment_dir()
+    os.makedirs(directory, mode=0o750, exist_ok=True)
+    stored_name = secrets.token_hex(16)
+    path = os.path.join(directory, stored_name)
+    limit, size, digest = attachment_max_bytes(), 0, hashlib.sha256()
+    try:
+        with open(path + ".part", "xb") as handle:
+            while chunk := upload.stream.read(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise InvalidInput({"files": f"{filename} är större än {limit // (1024 * 1024)} MB."})
+                digest.update(chunk)
+                handle.write(chunk)
+        if size == 0:
+            raise InvalidInput({"files": f"{filename} är tom."})
+        os.replace(path + ".part", path)
+    finally:
+        _remove(path + ".part")
+    return CaseAttachment(filename=filename, stored_name=stored_name, size=size, sha256=digest.hexdigest(),
+                          uploaded_at=now, uploaded_by=actor.username)
+
+
+def clean_filename(name):
+    """The file's own name without any folder, control characters or surrounding space (at most 200)."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip(" .")
+    if len(name) > 200:
+        stem, dot, extension = name.rpartition(".")
+        name = (stem[:190] + dot + extension) if dot and len(extension) <= 8 else name[:200]
+    return name
+
+
+def attachment_file(case_id, attachment_id):
+    """The attachment row and the path of its file. Raises NotFound."""
+    attachment = db.session.get(CaseAttachment, attachment_id)
+    if attachment is None or attachment.case_id != case_id:
+        raise NotFound("Bilagan finns inte.")
+    path = os.path.join(attachment_dir(), attachment.stored_name)
+    if not os.path.isfile(path):
+        raise NotFound("Bilagans fil saknas.")
+    return attachment, path
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+# --- What agents see -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RoutingNote:
+    """Where a company's customers should turn, in one line for agents."""
+
+    company_id: int
+    name: str
+    through_kundcenter: bool
+    since: date | None
+    phone: str  # as shown: 0920-45 30 00
+    email: str
+    web: str
+    topics: tuple
+    change_on: date | None  # an approved change takes effect on this date
+
+    @property
+    def contact(self):
+        return ", ".join(part for part in (self.phone, self.email, self.web) if part)
+
+    @property
+    def text(self):
+        """'Luleå Energi AB: egen kundtjänst sedan 2027-01-01, 0920-…' or '…: via Kundcenter'."""
+        if self.through_kundcenter:
+            line = f"{self.name}: via Kundcenter"
+            if self.change_on:
+                line += f" (egen kundtjänst från {self.change_on.isoformat()})"
+            return line
+        since = f" sedan {self.since.isoformat()}" if self.since else ""
+        line = f"{self.name}: egen kundtjänst{since}, {self.contact}"
+        if self.change_on:
+            line += f" (tillbaka till Kundcenter från {self.change_on.isoformat()})"
+        return line
+
+
+def routing_note(company):
+    pending = next((case for case in company.cases if case.state == "approved"), None)
+    return RoutingNote(company.id, company.name, company.routing == "kundcenter", company.routing_since,
+                       display_phone(company.phone), company.email, company.web, tuple(company.topic_names),
+                       pending.effective_from if pending else None)
+
+
+def routing_notes():
+    """The routing note of every company, in Swedish alphabetical order."""
+    return [routing_note(company) for company in all_companies()]
+
+
+@dataclass(frozen=True)
+class SearchNotes:
+    companies: list  # RoutingNotes of the companies the query names
+    by_unit: dict  # unit name -> RoutingNote of the company that owns it
+
+
+NO_SEARCH_NOTES = SearchNotes([], {})
+
+
+def search_notes(query, unit_names=()):
+    """For the directory search: the companies whose name or topics match every word of `query`
+    (as prefixes), and which of `unit_names` belong to a company (its name or one of its topics).
+
+    One small query when nothing matches, which is nearly always: it runs on every keystroke.
+    """
+    words = fold(query).split()
+    units = {fold(name): name for name in unit_names if name}
+    if not words and not units:
+        return NO_SEARCH_NOTES
+    texts = {}
+    for company_id, name, topic in db.session.execute(
+            db.select(Company.id, Company.name, CompanyTopic.name).outerjoin(CompanyTopic)):
+        texts.setdefault(company_id, {fold(name)}).add(fold(topic or ""))
+    named = [company_id for company_id, folded in texts.items()
+             if words and all(any(w.startswith(word) for text in folded for w in text.split()) for word in words)]
+    owners = {unit: company_id for company_id, folded in texts.items() for unit in units if unit in folded}
+    if not named and not owners:
+        return NO_SEARCH_NOTES
+    notes = {note.company_id: note for note in routing_notes() if note.company_id in {*named, *owners.values()}}
+    return SearchNotes([note for note in notes.values() if note.company_id in named],
+                       {units[unit]: notes[company_id] for unit, company_id in owners.items()})
+
+
+def forwarding_target(company_id):
+    """Where to forward an enquiry about this company: Kundcenter itself, or the company's own route.
+
+    For the enquiries feature. Raises NotFound.
+    """
+    return routing_note(get_company(company_id))
+
+
+def forwarding_candidates():
+    """(kind, ref, name) of every company: the enquiries' forwarding targets kept in step with the register."""
+    return [("company", f"company:{company.id}", company.name) for company in all_companies()]
+
+
+def routing_note_for_ref(ref):
+    """The routing note of the company a forwarding target's ref ("company:12") names, or None."""
+    kind, _, company_id = (ref or "").partition(":")
+    if kind != "company" or not company_id.isdigit():
+        return None
+    company = db.session.get(Company, int(company_id))
+    return routing_note(company) if company else None
+
+
+def fold(value):
+    """Lower case without accents ('Luleå' -> 'lulea'), words separated by single spaces."""
+    decomposed = unicodedata.normalize("NFKD", (value or "").casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
+# --- The admins' overview ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OverviewRow:
+    company: Company
+    note: RoutingNote
+    open_case: OptOutCase | None
+
+
+def overview():
+    """Every company with its routing and open case; the open cases; the approved changes ahead."""
+    rows = [OverviewRow(company, routing_note(company), open_case(company)) for company in all_companies()]
+    open_cases = [row.open_case for row in rows if row.open_case and row.open_case.state != "approved"]
+    upcoming = sorted((row.open_case for row in rows if row.open_case and row.open_case.state == "approved"),
+                      key=lambda case: case.effective_from)
+    return rows, open_cases, upcoming
