@@ -82,7 +82,11 @@ class Config:
     CRISIS_SCHEDULE_CACHE_SECONDS = float(os.environ.get("KUNDWEB_CRISIS_SCHEDULE_CACHE_SECONDS", "2"))
     # How often the scheduler looks for messages that have started, to notify subscribers.
     CRISIS_NOTIFY_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_NOTIFY_SECONDS", "30"))
-
+    # How often the scheduler puts companies' approved opt-outs and re-entries into effect on their date.
+    COMPANY_ROUTING_SECONDS = int(os.environ.get("KUNDWEB_COMPANY_ROUTING_SECONDS", "300"))
+    # Case attachments: where they are kept (default instance/company-attachments) and how large one may be.
+    COMPANY_ATTACHMENT_DIR = os.environ.get("KUNDWEB_COMPANY_ATTACHMENT_DIR")
+    COMPANY_ATTACHMENT_MAX_BYTES = int(os.environ.get("KUNDWEB_COMPANY_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
     # Enquiries: notes are purged after this many days (the counts stay); the last one can be undone this long.
     ENQUIRY_NOTE_RETENTION_DAYS = int(os.environ.get("KUNDWEB_ENQUIRY_NOTE_RETENTION_DAYS", "30"))
     ENQUIRY_UNDO_SECONDS = int(os.environ.get("KUNDWEB_ENQUIRY_UNDO_SECONDS", "120"))
