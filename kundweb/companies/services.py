@@ -6,21 +6,19 @@ by the municipal director. A company's routing therefore changes only when an
 approved case takes effect, which the scheduler does on the case's effective date
 (apply_due_cases), exactly once. Every step is audited and kept in the case history.
 """
-import hashlib
 import os
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kundweb.audit import services as audit
+from kundweb.companies import files
 from kundweb.companies.models import CASE_STATES, CaseAttachment, CaseEvent, Company, CompanyTopic, OptOutCase
 from kundweb.database import utcnow
 from kundweb.directory import phones
@@ -31,8 +29,6 @@ MAX_TEXT = 5000
 MAX_TOPICS = 30
 MAX_ATTACHMENTS_PER_CASE = 20
 MAX_FILES_PER_UPLOAD = 5
-DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "txt", "png", "jpg", "jpeg")
 ORG_NUMBER = re.compile(r"^(\d{6})-?(\d{4})$")
 SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}"})  # the three letters after z, in byte order
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -566,16 +562,6 @@ def _record(case, action, from_state, to_state, actor, now, details):
 
 # --- Attachments -----------------------------------------------------------------------------
 
-def attachment_dir():
-    """Outside the web root: instance/company-attachments unless COMPANY_ATTACHMENT_DIR says otherwise."""
-    return current_app.config.get("COMPANY_ATTACHMENT_DIR") or os.path.join(current_app.instance_path,
-                                                                           "company-attachments")
-
-
-def attachment_max_bytes():
-    return current_app.config.get("COMPANY_ATTACHMENT_MAX_BYTES") or DEFAULT_ATTACHMENT_MAX_BYTES
-
-
 def add_attachments(actor, case_id, uploads, now=None):
     """Attach files to an undecided case. Raises IllegalTransition, InvalidInput."""
     now = now or utcnow()
@@ -602,56 +588,19 @@ def _store_and_commit(case, uploads, actor, now):
     written = []
     try:
         for upload in uploads:
-            attachment = _store(upload, actor, now)
-            written.append(os.path.join(attachment_dir(), attachment.stored_name))
+            attachment = files.store(upload, actor.username, now)
+            written.append(files.path_of(attachment))
             case.attachments.append(attachment)
             _record(case, "attach", case.state, case.state, actor, now,
                     {"filename": attachment.filename, "size": attachment.size, "sha256": attachment.sha256})
         db.session.commit()
-    except BaseException:
+    except BaseException as exc:
         db.session.rollback()
         for path in written:
-            _remove(path)
+            files.remove(path)
+        if isinstance(exc, files.FileRefused):
+            raise InvalidInput({"files": str(exc)}) from exc
         raise
-
-
-def _store(upload, actor, now):
-    """Stream one upload to disk under a random name, hashing it; refuse a wrong type or size."""
-    filename = clean_filename(upload.filename)
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in ATTACHMENT_EXTENSIONS:
-        raise InvalidInput({"files": f"{filename or 'Filen'}: bara PDF, Word, Excel, OpenDocument, text och bilder "
-                                     f"(JPEG, PNG) går att bifoga."})
-    directory = attachment_dir()
-    os.makedirs(directory, mode=0o750, exist_ok=True)
-    stored_name = secrets.token_hex(16)
-    path = os.path.join(directory, stored_name)
-    limit, size, digest = attachment_max_bytes(), 0, hashlib.sha256()
-    try:
-        with open(path + ".part", "xb") as handle:
-            while chunk := upload.stream.read(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise InvalidInput({"files": f"{filename} är större än {limit // (1024 * 1024)} MB."})
-                digest.update(chunk)
-                handle.write(chunk)
-        if size == 0:
-            raise InvalidInput({"files": f"{filename} är tom."})
-        os.replace(path + ".part", path)
-    finally:
-        _remove(path + ".part")
-    return CaseAttachment(filename=filename, stored_name=stored_name, size=size, sha256=digest.hexdigest(),
-                          uploaded_at=now, uploaded_by=actor.username)
-
-
-def clean_filename(name):
-    """The file's own name without any folder, control characters or surrounding space (at most 200)."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip(" .")
-    if len(name) > 200:
-        stem, dot, extension = name.rpartition(".")
-        name = (stem[:190] + dot + extension) if dot and len(extension) <= 8 else name[:200]
-    return name
 
 
 def attachment_file(case_id, attachment_id):
@@ -659,17 +608,10 @@ def attachment_file(case_id, attachment_id):
     attachment = db.session.get(CaseAttachment, attachment_id)
     if attachment is None or attachment.case_id != case_id:
         raise NotFound("Bilagan finns inte.")
-    path = os.path.join(attachment_dir(), attachment.stored_name)
+    path = files.path_of(attachment)
     if not os.path.isfile(path):
         raise NotFound("Bilagans fil saknas.")
     return attachment, path
-
-
-def _remove(path):
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
 
 
 # --- What agents see -------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from kundweb.auth.decorators import current_actor, role_required
-from kundweb.companies import bp, services
+from kundweb.companies import bp, files, services
 from kundweb.companies.forms import AttachmentForm, CaseForm, CompanyForm, DecisionForm, PrepareForm, WithdrawForm
 from kundweb.database import utcnow
 from kundweb.web import render, submit_form
@@ -16,7 +16,7 @@ def limit_upload_size(endpoint, values):
     """Cap an upload's request size before anything reads the body (the CSRF check reads the form
     first, in a before_request hook; URL value preprocessors run before those)."""
     if endpoint in UPLOAD_ENDPOINTS:
-        request.max_content_length = services.MAX_FILES_PER_UPLOAD * services.attachment_max_bytes() + 1024 * 1024
+        request.max_content_length = services.MAX_FILES_PER_UPLOAD * files.max_bytes() + 1024 * 1024
 
 
 @bp.route("/bolag")
