@@ -134,6 +134,7 @@ class Scenario:
     # met when ratio <= in_process_max_ratio.
     in_process: Callable | None = None
     in_process_max_ratio: float | None = None
+    optional: bool = False  # run only when named with --only (e.g. it needs the real test servers)
 
     def conns(self):
         return self.connections or DEFAULT_CONNECTIONS
@@ -299,6 +300,163 @@ def dashboard_vs_sql(env, repeats=7):
             "note": f"data loaded in {env.data.get('load_seconds', 0):.0f} s"}
 
 
+# --- the extension directory ----------------------------------------------------------------
+
+DIRECTORY_PEOPLE = 20_000
+DIRECTORY_FUNCTIONS = 500
+# What agents type while a caller waits: name prefixes, two-word names, å/ä/ö, an extension's
+# digits and a caller's number in another format than it was saved in (the same list as the Lua script).
+DIRECTORY_QUERIES = ["and", "lind", "anna lin", "östl", "åsa", "berg", "karl ber", "häggs", "5191",
+                     "0920-45 51", "+46 920 455191", "sven"]
+BENCH_AD_OU = "OU=KundwebBench"
+DIRECTORY_FRAGMENT = (("HX-Request", "true"), ("HX-Target", "directory-results"))  # what htmx sends
+
+
+def directory_20k(env):
+    """20,000 people through the AD sync's own code path (as the nightly job creates them) and 500 functions."""
+    app = env.create_app()
+    from kundweb.audit.services import Actor
+    from kundweb.database import utcnow
+    from kundweb.demo import people
+    from kundweb.directory import services, sync
+
+    started = time.monotonic()
+    with app.app_context():
+        report = sync.apply_accounts([person.account() for person in people.generate(DIRECTORY_PEOPLE)], utcnow())
+        admin = Actor("david", frozenset({"admin"}))
+        units = [services.unit_named(name, utcnow()).id for name in people.DEPARTMENTS]
+        kinds = ["Förskolan", "Fritidsgården", "Biblioteksfilialen", "Idrottshallen", "Skolan", "Äldreboendet",
+                 "Återvinningsstationen", "Simhallen", "Ungdomens hus", "Träffpunkten"]
+        places = ["Björkskatan", "Hertsön", "Porsön", "Gammelstad", "Bergnäset", "Kallax", "Råneå", "Sunderby",
+                  "Örnäset", "Lövskatan", "Malmudden", "Mjölkudden", "Notviken", "Skurholmen", "Svartöstaden",
+                  "Storheden", "Södra Sunderbyn", "Antnäs", "Ersnäs", "Alvik", "Persön", "Måttsund", "Karlsvik",
+                  "Hällbacken", "Kronan", "Tuna", "Centrum", "Lerbäcken", "Bensbyn", "Brändön", "Sandön",
+                  "Klöverträsk", "Lulsundet", "Rutvik", "Smedsbyn", "Norra hamn", "Östermalm", "Västermalm",
+                  "Ytterviken", "Gäddvik", "Kängsön", "Vitå", "Harads", "Sörbyn", "Gäddviken", "Stadsön",
+                  "Skurholmsfjärden", "Hälleström", "Björsbyn", "Norrfjärden"]
+        for n in range(DIRECTORY_FUNCTIONS):
+            name = f"{kinds[n % len(kinds)]} {places[n // len(kinds) % len(places)]}"
+            services.save_function(admin, None, services.FunctionInput(
+                name=name, phone=f"0920-2{n // 100} {n % 100:02d} 00", email=f"funktion{n}@kundweb.demo",
+                unit_id=units[n % len(units)], opening_hours="Mån–fre 08–16", public=n % 3 == 0,
+                keywords="lokal verksamhet"), utcnow())
+    log(f"  {len(report.created):,} people and {DIRECTORY_FUNCTIONS} functions loaded in "
+        f"{time.monotonic() - started:.0f} s")
+
+
+def _test_ad():
+    """The real Samba AD of the test setup (`bash scripts/testservers.sh start; source .testservers/env`)."""
+    names = ["KUNDWEB_TEST_AD_URL", "KUNDWEB_TEST_AD_BASE_DN", "KUNDWEB_TEST_AD_BIND_DN",
+             "KUNDWEB_TEST_AD_BIND_PASSWORD", "KUNDWEB_TEST_AD_ADMIN_DN", "KUNDWEB_TEST_AD_ADMIN_PASSWORD"]
+    missing = [name for name in names if not os.environ.get(name)]
+    if missing:
+        raise BenchError("directory_search_vs_ad needs the test servers: bash scripts/testservers.sh start; "
+                         "source .testservers/env (missing " + ", ".join(missing) + ")")
+    return {name: os.environ[name] for name in names}
+
+
+def _ldap_tool(tool, ad, *args, stdin=None, timeout=3600, check=True):
+    cmd = [tool, "-x", "-H", ad["KUNDWEB_TEST_AD_URL"], "-D", ad["KUNDWEB_TEST_AD_ADMIN_DN"],
+           "-w", ad["KUNDWEB_TEST_AD_ADMIN_PASSWORD"], *args]
+    proc = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise BenchError(f"{tool} failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[:500]}")
+    return proc
+
+
+def _remove_bench_users(ad):
+    base = f"{BENCH_AD_OU},{ad['KUNDWEB_TEST_AD_BASE_DN']}"
+    proc = _ldap_tool("ldapdelete", ad, "-r", base, check=False)
+    if proc.returncode not in (0, 32):  # 32: no such object, nothing to remove
+        raise BenchError(f"could not remove {base}: {proc.stderr.decode(errors='replace')[:300]}")
+
+
+def directory_20k_in_ad(env):
+    """The same 20,000 people in the test Samba AD too (about four minutes), in an OU of their own."""
+    import base64
+
+    directory_20k(env)
+    ad = _test_ad()
+    from kundweb.demo import people
+
+    _remove_bench_users(ad)  # what an interrupted earlier run left
+    base = f"{BENCH_AD_OU},{ad['KUNDWEB_TEST_AD_BASE_DN']}"
+
+    def line(name, value):
+        if value.isascii() and not value.startswith((" ", ":", "<")):
+            return f"{name}: {value}"
+        return f"{name}:: {base64.b64encode(value.encode()).decode()}"
+
+    blocks = [f"dn: {base}\nobjectClass: organizationalUnit\nou: KundwebBench\n"]
+    for person in people.generate(DIRECTORY_PEOPLE):
+        attributes = [("objectClass", "user"), ("sAMAccountName", person.username),
+                      ("givenName", person.given_name), ("sn", person.surname),
+                      ("displayName", person.display_name), ("mail", person.email), ("title", person.title),
+                      ("department", person.department), ("telephoneNumber", person.direct_number),
+                      ("ipPhone", person.extension), ("userAccountControl", "514" if person.disabled else "544")]
+        if person.mobile:
+            attributes.append(("mobile", person.mobile))
+        dn = f"CN={person.display_name} ({person.username}),{base}"
+        blocks.append("\n".join([line("dn", dn)] + [line(name, value) for name, value in attributes]) + "\n")
+    started = time.monotonic()
+    _ldap_tool("ldapadd", ad, stdin="\n".join(blocks).encode())
+    log(f"  {DIRECTORY_PEOPLE:,} users added to Samba AD in {time.monotonic() - started:.0f} s")
+
+
+def search_vs_live_ad(env, repeats=3):
+    """Kundweb's search against the same search done live in AD, both in this process, one at a time.
+
+    Ours: GET /katalog?q=... through Flask's test client as a logged-in agent (session,
+    index, template, everything); AD's: ldap_client.Directory.search_people over LDAP, on
+    the same 20,000 people. The query mix is the Lua script's. Throughput one request at
+    a time = 1 / latency, so the ratio of milliseconds is the ratio of throughputs. The
+    benchmark's users are removed from AD afterwards.
+    """
+    ad = _test_ad()
+    app = env.create_app()
+    from kundweb import create_app, ldap_client
+
+    ad_app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": env.database_url,
+                         "SECRET_KEY": env.environ["KUNDWEB_SECRET_KEY"], "DEBUG": False,
+                         "LDAP_URL": ad["KUNDWEB_TEST_AD_URL"], "LDAP_BASE_DN": ad["KUNDWEB_TEST_AD_BASE_DN"],
+                         "LDAP_BIND_DN": ad["KUNDWEB_TEST_AD_BIND_DN"],
+                         "LDAP_BIND_PASSWORD": ad["KUNDWEB_TEST_AD_BIND_PASSWORD"],
+                         "LDAP_TLS_VALIDATE": False, "LDAP_RECEIVE_TIMEOUT": 600})
+    directory = ldap_client.get_directory(ad_app)
+    client = app.test_client()
+    username, password = DEMO_USERS["agent"]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    if client.post("/login", data={"username": username, "password": password,
+                                   "csrf_token": token.group(1)}).status_code != 302:
+        raise BenchError("in-process login failed")
+    headers = dict(DIRECTORY_FRAGMENT)
+
+    def ours():
+        for query in DIRECTORY_QUERIES:
+            if client.get("/katalog", query_string={"q": query}, headers=headers).status_code != 200:
+                raise BenchError(f"/katalog?q={query} failed")
+
+    def live():
+        with ad_app.app_context():
+            for query in DIRECTORY_QUERIES:
+                directory.search_people(query)
+
+    try:
+        ours()  # warm-up: templates, caches
+        ad_ms, our_ms = [], []
+        for _ in range(repeats):
+            for run, into in ((live, ad_ms), (ours, our_ms)):
+                started = time.perf_counter()
+                run()
+                into.append((time.perf_counter() - started) * 1000 / len(DIRECTORY_QUERIES))
+    finally:
+        _remove_bench_users(ad)
+    value, baseline = statistics.median(our_ms), statistics.median(ad_ms)
+    return {"what": "Kundweb search (GET /katalog, agent) vs the same search live in Samba AD, ms per query",
+            "value_ms": value, "baseline_ms": baseline, "ratio": value / baseline,
+            "note": f"{baseline / value:,.0f}x the throughput; {DIRECTORY_PEOPLE:,} people in both"}
+
+
 SCENARIOS = [
     Scenario(
         name="login_page",
@@ -354,6 +512,39 @@ SCENARIOS = [
         connections=2,  # ~0.4 s a page: more connections only queue, and the queue would slow the next run
         in_process=dashboard_vs_sql,
         in_process_max_ratio=2.0,
+    ),
+    Scenario(
+        name="directory_search",
+        path="/katalog?q=and",
+        lua="directory_search.lua",
+        description="Search as you type, agent, 20,000 people + 500 functions (htmx fragment; 12 queries)",
+        setup=directory_20k,
+        login_role="agent",
+        headers=DIRECTORY_FRAGMENT,
+        target=0.5,
+    ),
+    Scenario(
+        name="directory_search_floor",
+        path="/katalog?q=",
+        description="Calibration: the same request with nothing to search (login check + empty fragment), "
+                    "the floor under directory_search",
+        setup=directory_20k,
+        login_role="agent",
+        headers=DIRECTORY_FRAGMENT,
+    ),
+    Scenario(
+        name="directory_search_vs_ad",
+        path="/katalog?q=and",
+        lua="directory_search.lua",
+        description="As directory_search, and the same searches live in the test Samba AD holding the same "
+                    "20,000 users (needs the test servers; loading AD takes minutes)",
+        setup=directory_20k_in_ad,
+        login_role="agent",
+        headers=DIRECTORY_FRAGMENT,
+        target=0.5,
+        in_process=search_vs_live_ad,
+        in_process_max_ratio=0.001,  # at least 1000x the throughput
+        optional=True,
     ),
 ]
 
@@ -776,7 +967,7 @@ def parse_args(argv):
 def select(names):
     by_name = {s.name: s for s in SCENARIOS}
     if not names:
-        return list(SCENARIOS)
+        return [s for s in SCENARIOS if not s.optional]
     unknown = [n for n in names if n not in by_name]
     if unknown:
         raise BenchError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
@@ -906,7 +1097,8 @@ def main(argv=None):
     if args.list:
         for s in SCENARIOS:
             target = f">= {s.target:g}" if s.target is not None else "no target"
-            print(f"{s.name:24} {s.method} {s.path:28} {target:10} {s.description}")
+            print(f"{s.name:24} {s.method} {s.path:28} {target:10} {'(optional) ' if s.optional else ''}"
+                  f"{s.description}")
         return 0
     signal.signal(signal.SIGTERM, _raise_interrupt)  # so `finally` stops gunicorn on SIGTERM too
     settings = dict(QUICK if args.quick else FULL)

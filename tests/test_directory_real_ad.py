@@ -113,3 +113,12 @@ def test_a_new_employee_fetches_their_own_entry_from_real_ad(ad_app):
         account = directory.find_person("frida")
         person = sync.sync_account(account, utcnow())
         assert (person.display_name, person.extension) == ("Frida Holm", "2106")
+
+
+def test_the_live_ad_search_the_benchmark_compares_with(ad_app):
+    with ad_app.app_context():
+        directory = ldap_client.get_directory(ad_app)
+        assert [a.username for a in directory.search_people("Öberg")] == ["bertil"]
+        assert [a.username for a in directory.search_people("kundhandl gustav")] == ["gustav"]
+        assert directory.search_people("*)(sAMAccountName=*") == []  # escaped, not a filter
+        assert directory.search_people("   ") == []

@@ -102,6 +102,16 @@ class DemoPerson:
     def display_name(self):
         return f"{self.given_name} {self.surname}"
 
+    def account(self):
+        """This person as the directory would return their AD account."""
+        from kundweb.ldap_client import DirectoryAccount
+
+        return DirectoryAccount(
+            dn=f"CN={self.display_name} ({self.username}),OU=Personal", username=self.username,
+            display_name=self.display_name, given_name=self.given_name, surname=self.surname, email=self.email,
+            title=self.title, department=self.department, phone=self.direct_number, ip_phone=self.extension,
+            mobile=self.mobile, guid=self.guid, disabled=self.disabled)
+
 
 def generate(count, seed=DEFAULT_SEED, mail_domain="kundweb.demo"):
     """`count` made-up employees, the same ones for the same arguments."""

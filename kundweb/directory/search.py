@@ -18,7 +18,7 @@ from kundweb.directory import phones
 from kundweb.extensions import db
 
 MIN_QUERY_LENGTH = 2
-RESULT_LIMIT = 15
+RESULT_LIMIT = 10
 MAX_TERMS = 6
 # Letters that Unicode does not decompose into a base letter plus an accent.
 EXTRA_FOLDS = str.maketrans({"ø": "o", "æ": "ae", "đ": "d", "ŋ": "n", "ŧ": "t", "ł": "l", "ı": "i"})
@@ -154,7 +154,7 @@ def search(raw, include_hidden=False, limit=RESULT_LIMIT):
 # At most this many index matches per kind are ranked. A query matching more shows the
 # best of these and "type more"; the AD sync creates people in alphabetical order, so the
 # index's first matches are, for the bulk of the directory, also the alphabetically first.
-CANDIDATES = 250
+CANDIDATES = 120
 _STATEMENTS = {}
 
 
