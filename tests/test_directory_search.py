@@ -224,3 +224,13 @@ def test_an_employee_sees_only_their_own_entry_page(app, login_as):
     client = login_as("employee")
     assert client.get(f"/katalog/person/{users['anna']}").status_code == 200
     assert client.get(f"/katalog/person/{users['bertil']}").status_code == 403
+
+
+def test_tidying_the_index_changes_no_result(people, app_context):
+    """The nightly sync merges the index's segments (SQLite; a no-op on PostgreSQL)."""
+    from kundweb.directory.search import optimize_index
+
+    queries = ["ostlund", "4711", "berg", "lånekort", "0920-45 47 12"]
+    before = [search(query).hits for query in queries]
+    optimize_index()
+    assert [search(query).hits for query in queries] == before

@@ -56,6 +56,20 @@ def index_function(entry):
     entry.sort_key = sort_key(entry.name)
 
 
+def optimize_index():
+    """Merge the full-text index's segments into one (SQLite FTS5; about a second for 20,000 people).
+
+    Every change adds a small segment, and a query reads every segment: the nightly
+    sync calls this so that a day of edits does not slow searches down. PostgreSQL
+    keeps its GIN index tidy itself (autovacuum), so there it does nothing.
+    """
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    for table in ("directory_person", "directory_function"):
+        db.session.execute(text(f"INSERT INTO {table}_fts({table}_fts) VALUES ('optimize')"))
+    db.session.commit()
+
+
 def _numbers(extension, *e164_numbers):
     keys = [extension] if extension else []
     for number in e164_numbers:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from kundweb.audit import services as audit
 from kundweb.directory import phones
 from kundweb.directory.models import Person, Unit
-from kundweb.directory.search import index_person, sort_key
+from kundweb.directory.search import index_person, optimize_index, sort_key
 from kundweb.directory.services import DirectoryError, record_change, set_field, unit_named
 from kundweb.extensions import db
 
@@ -58,8 +58,13 @@ class SyncReport:
 
 
 def sync_directory(directory, now, actor=audit.SYSTEM, force=False):
-    """Read every person from the directory and apply it. Raises DirectoryUnavailable or SyncRefused."""
-    return apply_accounts(directory.list_people(), now, actor, force)
+    """Read every person from the directory and apply it; then tidy the search index.
+
+    Raises DirectoryUnavailable or SyncRefused.
+    """
+    report = apply_accounts(directory.list_people(), now, actor, force)
+    optimize_index()
+    return report
 
 
 def apply_accounts(accounts, now, actor=audit.SYSTEM, force=False):
