@@ -52,6 +52,19 @@ def sync_directory_command(force):
     click.echo(report.summary())
 
 
+@kundweb_cli.command("verify-audit")
+def verify_audit():
+    """Check the audit log's hash chain from the first event; names the first broken row."""
+    from kundweb.audit.services import verify_chain
+
+    report = verify_chain()
+    if not report.ok:
+        raise click.ClickException(f"Granskningsloggen är bruten efter {report.checked} hela händelser: "
+                                   f"{report.problem}. Första brutna rad: audit_event.id = {report.broken_id}.")
+    events = "händelse" if report.checked == 1 else "händelser"
+    click.echo(f"Granskningsloggen är hel: {report.checked} {events}, kedjan obruten.")
+
+
 @kundweb_cli.command("scheduler")
 def scheduler_command():
     """Run the one scheduler process (never inside web workers)."""

@@ -2,6 +2,7 @@
 import os
 import re
 import socket
+from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
@@ -49,9 +50,32 @@ def reset_schema(app):
 def empty_tables(app):
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as conn:
+        with db.engine.begin() as conn, append_only_suspended(conn):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+@contextmanager
+def append_only_suspended(conn):
+    """For tests only: let `conn` change the append-only tables (audit log, public records).
+
+    The database refuses UPDATE and DELETE there by triggers (kundweb/audit/append_only.py).
+    PostgreSQL skips ordinary triggers for this transaction only
+    (session_replication_role, superuser only); SQLite has no such switch, so the
+    append-only triggers are dropped and re-created from their own stored SQL.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        yield
+        conn.execute(text("SET LOCAL session_replication_role = origin"))
+        return
+    triggers = conn.execute(text("SELECT name, sql FROM sqlite_master "
+                                 "WHERE type = 'trigger' AND name LIKE '%append_only%'")).all()
+    for name, _ in triggers:
+        conn.execute(text(f'DROP TRIGGER "{name}"'))
+    yield
+    for _, sql in triggers:
+        conn.execute(text(sql))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The audit log table."""
+"""The audit log table and the head of its hash chain."""
 from sqlalchemy import JSON
 
 from kundweb.database import UTCDateTime
@@ -6,7 +6,12 @@ from kundweb.extensions import db
 
 
 class AuditEvent(db.Model):
-    """One state change or security event; rows are only ever added."""
+    """One state change or security event; rows are only ever added.
+
+    Each row carries the hash of the row before it and its own hash over both, so a
+    changed, removed or inserted row breaks the chain (`flask kundweb verify-audit`).
+    The database refuses UPDATE and DELETE on this table (triggers, see the migration).
+    """
 
     __tablename__ = "audit_event"
 
@@ -18,3 +23,19 @@ class AuditEvent(db.Model):
     object_id = db.Column(db.String(128))
     remote_addr = db.Column(db.String(64))
     details = db.Column(JSON, nullable=False, default=dict)
+    prev_hash = db.Column(db.String(64), nullable=False)
+    row_hash = db.Column(db.String(64), nullable=False)
+
+
+class AuditChainHead(db.Model):
+    """The one row naming the newest audit event and its hash.
+
+    Writers lock it while they append, so the chain can never fork; and it tells
+    the verifier where the chain must end, so removing the newest rows shows too.
+    """
+
+    __tablename__ = "audit_chain_head"
+
+    id = db.Column(db.Integer, primary_key=True)  # always 1
+    last_id = db.Column(db.Integer, nullable=False)
+    last_hash = db.Column(db.String(64), nullable=False)
