@@ -8,11 +8,13 @@ approved case takes effect, which the scheduler does on the case's effective dat
 """
 import os
 import re
-import unicodedata
+import time
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -22,6 +24,8 @@ from kundweb.companies import files
 from kundweb.companies.models import CASE_STATES, CaseAttachment, CaseEvent, Company, CompanyTopic, OptOutCase
 from kundweb.database import utcnow
 from kundweb.directory import phones
+from kundweb.directory.search import fold as search_fold
+from kundweb.directory.search import sort_key
 from kundweb.extensions import db
 from kundweb.hours.calendar import STOCKHOLM
 
@@ -30,7 +34,6 @@ MAX_TOPICS = 30
 MAX_ATTACHMENTS_PER_CASE = 20
 MAX_FILES_PER_UPLOAD = 5
 ORG_NUMBER = re.compile(r"^(\d{6})-?(\d{4})$")
-SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}"})  # the three letters after z, in byte order
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 # The state machine: state -> {action: next state}. Anything not listed is refused.
@@ -242,11 +245,13 @@ def _require_admin(actor):
         raise NotAllowed()
 
 
-def all_companies():
-    """Every company in Swedish alphabetical order (å, ä, ö after z)."""
-    companies = db.session.scalars(db.select(Company).options(selectinload(Company.topics),
-                                                              selectinload(Company.cases))).all()
-    return sorted(companies, key=lambda company: company.name.casefold().translate(SWEDISH_ORDER))
+def all_companies(ids=None):
+    """Every company (or those with these ids) in Swedish alphabetical order (å, ä, ö after z)."""
+    query = db.select(Company).options(selectinload(Company.topics), selectinload(Company.cases))
+    if ids is not None:
+        query = query.where(Company.id.in_(ids))
+    companies = db.session.scalars(query).all()
+    return sorted(companies, key=lambda company: sort_key(company.name))
 
 
 def get_company(company_id):
@@ -269,6 +274,7 @@ def create_company(actor, data, now=None):
     db.session.flush()
     audit.record("company.created", actor, "company", company.id, {"after": company_snapshot(company)}, now)
     _commit_or_explain()
+    _forget_search_index()
     return company
 
 
@@ -289,6 +295,7 @@ def update_company(actor, company_id, data, now=None):
     audit.record("company.edited", actor, "company", company.id, {"before": before, "after": company_snapshot(company)},
                  now)
     _commit_or_explain()
+    _forget_search_index()
     return company
 
 
@@ -656,9 +663,9 @@ def routing_note(company):
                        pending.effective_from if pending else None)
 
 
-def routing_notes():
-    """The routing note of every company, in Swedish alphabetical order."""
-    return [routing_note(company) for company in all_companies()]
+def routing_notes(ids=None):
+    """The routing note of every company (or those with these ids), in Swedish alphabetical order."""
+    return [routing_note(company) for company in all_companies(ids)]
 
 
 @dataclass(frozen=True)
@@ -674,24 +681,49 @@ def search_notes(query, unit_names=()):
     """For the directory search: the companies whose name or topics match every word of `query`
     (as prefixes), and which of `unit_names` belong to a company (its name or one of its topics).
 
-    One small query when nothing matches, which is nearly always: it runs on every keystroke.
+    It runs on every keystroke, so what it matches against is kept in the process for
+    COMPANY_SEARCH_CACHE_SECONDS; notes are read from the database only for a match.
     """
     words = fold(query).split()
     units = {fold(name): name for name in unit_names if name}
     if not words and not units:
         return NO_SEARCH_NOTES
-    texts = {}
-    for company_id, name, topic in db.session.execute(
-            db.select(Company.id, Company.name, CompanyTopic.name).outerjoin(CompanyTopic)):
-        texts.setdefault(company_id, {fold(name)}).add(fold(topic or ""))
-    named = [company_id for company_id, folded in texts.items()
-             if words and all(any(w.startswith(word) for text in folded for w in text.split()) for word in words)]
-    owners = {unit: company_id for company_id, folded in texts.items() for unit in units if unit in folded}
+    index = _search_index()
+    named = [company_id for company_id, (_, folded_words) in index.items()
+             if words and all(any(w.startswith(word) for w in folded_words) for word in words)]
+    owners = {unit: company_id for company_id, (texts, _) in index.items() for unit in units if unit in texts}
     if not named and not owners:
         return NO_SEARCH_NOTES
-    notes = {note.company_id: note for note in routing_notes() if note.company_id in {*named, *owners.values()}}
-    return SearchNotes([note for note in notes.values() if note.company_id in named],
-                       {units[unit]: notes[company_id] for unit, company_id in owners.items()})
+    notes = {note.company_id: note for note in routing_notes({*named, *owners.values()})}
+    return SearchNotes([notes[company_id] for company_id in named if company_id in notes],
+                       {units[unit]: notes[company_id] for unit, company_id in owners.items() if company_id in notes})
+
+
+_INDEX_QUERY = db.select(Company.id, Company.name, CompanyTopic.name).outerjoin(CompanyTopic)
+_INDEX_KEY = "kundweb_company_search_index"
+
+
+def _search_index():
+    """{company id: (folded name and topics, all their words)}, read at most COMPANY_SEARCH_CACHE_SECONDS ago."""
+    app = current_app._get_current_object()
+    seconds = app.config.get("COMPANY_SEARCH_CACHE_SECONDS", 5)
+    cached = app.extensions.get(_INDEX_KEY)
+    if cached and time.monotonic() - cached[0] < seconds:
+        return cached[1]
+    # A pooled connection straight from the engine: cheaper than the ORM session, on the search's hot path.
+    with db.engine.connect() as connection:
+        texts = {}
+        for company_id, name, topic in connection.execute(_INDEX_QUERY):
+            texts.setdefault(company_id, {fold(name)}).add(fold(topic or ""))
+    index = {company_id: (frozenset(folded), tuple(w for text in folded for w in text.split()))
+             for company_id, folded in texts.items()}
+    app.extensions[_INDEX_KEY] = (time.monotonic(), index)
+    return index
+
+
+def _forget_search_index():
+    """After a change to names or topics: this process searches the new ones at once."""
+    current_app.extensions.pop(_INDEX_KEY, None)
 
 
 def forwarding_target(company_id):
@@ -716,11 +748,8 @@ def routing_note_for_ref(ref):
     return routing_note(company) if company else None
 
 
-def fold(value):
-    """Lower case without accents ('Luleå' -> 'lulea'), words separated by single spaces."""
-    decomposed = unicodedata.normalize("NFKD", (value or "").casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[a-z0-9]+", plain))
+# The directory's folding ('Luleå' -> 'lulea'), remembered: the same names are folded on every keystroke.
+fold = lru_cache(maxsize=4096)(search_fold)
 
 
 # --- The admins' overview ----------------------------------------------------------------------

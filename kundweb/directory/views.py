@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 from kundweb import ldap_client
 from kundweb.audit.models import AuditEvent
 from kundweb.auth.decorators import current_actor, role_required
+from kundweb.companies import services as companies
 from kundweb.database import utcnow
 from kundweb.directory import bp, services, sync
 from kundweb.directory.forms import AdminContactForm, ContactForm, FunctionForm
@@ -29,8 +30,11 @@ CONTACT_FIELDS = "any(extension, direct_number, mobile, location, reach_note)"
 def search():
     query = request.args.get("q", "")
     results = search_directory(query, include_hidden=current_user.has_role("admin"))
+    # Municipal companies the query names, and the companies owning the hits' units: where their customers turn.
+    company_notes = companies.search_notes(query if results.searched else "",
+                                           [hit.unit for hit in results.hits if hit.kind == "function"])
     return render("directory/search.html", fragment="directory/_results.html", target="directory-results",
-                  q=query, results=results, oob=True)
+                  q=query, results=results, company_notes=company_notes, oob=True)
 
 
 # --------------------------------------------------------------------------- a person's entry
