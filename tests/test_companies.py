@@ -17,6 +17,16 @@ from tests.companies_helpers import ADMIN, ENERGY, case_in, company, local, pdf,
 AGENT = Actor("bertil", frozenset({"agent"}))
 
 
+@pytest.fixture(autouse=True)
+def attachment_dir(request, tmp_path, monkeypatch):
+    """Every test here keeps its files in its own folder (some attach files without asking for it)."""
+    if "app" not in request.fixturenames:
+        return None
+    app = request.getfixturevalue("app")
+    monkeypatch.setitem(app.config, "COMPANY_ATTACHMENT_DIR", str(tmp_path / "bilagor"))
+    return tmp_path / "bilagor"
+
+
 @pytest.mark.parametrize("typed, stored", [
     ("556134-2105", "556134-2105"),
     ("5561342105", "556134-2105"),
@@ -316,12 +326,6 @@ def test_an_approved_change_ahead_is_part_of_the_note(app, app_context):
 
 
 # --- Attachments ---------------------------------------------------------------------------------
-
-@pytest.fixture
-def attachment_dir(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "COMPANY_ATTACHMENT_DIR", str(tmp_path / "bilagor"))
-    return tmp_path / "bilagor"
-
 
 def test_attachments_are_stored_under_a_generated_name_with_their_hash(app, app_context, attachment_dir):
     content = b"%PDF-1.4\n" + os.urandom(3000)
