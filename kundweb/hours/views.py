@@ -59,44 +59,38 @@ def set_early_close():
     return done or _page({"early_close": form}, status=400)
 
 
-@bp.route("/admin/oppettider/perioder", methods=["POST"])
-@role_required("admin")
-def add_period():
-    form = PeriodForm()
+def _add_rule(kind, form, to_input, add, preview_title, success):
+    """Preview a period or exception against the next 60 days, or save it (the button decides)."""
     if form.validate_on_submit():
-        data = services.PeriodInput(form.starts_on.data, form.ends_on.data, form.opens.data, form.closes.data,
-                                    form.weekdays_only.data, form.note.data.strip() or None)
+        data = to_input(form)
         try:
             if request.form.get("action") == "preview":
-                return _page({"period": form}, preview=services.preview(_today(), period=data),
-                             preview_title="Förhandsgranskning: utökad period")
-            services.add_period(current_actor(), data)
+                return _page({kind: form}, preview=services.preview(_today(), **{kind: data}),
+                             preview_title=preview_title)
+            add(current_actor(), data)
         except services.HoursError as exc:
             form.form_errors.append(str(exc))
         else:
-            flash("Perioden är sparad.", "success")
+            flash(success, "success")
             return redirect(url_for("hours.admin"))
-    return _page({"period": form}, status=400)
+    return _page({kind: form}, status=400)
+
+
+@bp.route("/admin/oppettider/perioder", methods=["POST"])
+@role_required("admin")
+def add_period():
+    return _add_rule("period", PeriodForm(), lambda f: services.PeriodInput(
+        f.starts_on.data, f.ends_on.data, f.opens.data, f.closes.data, f.weekdays_only.data,
+        f.note.data.strip() or None), services.add_period, "Förhandsgranskning: utökad period",
+        "Perioden är sparad.")
 
 
 @bp.route("/admin/oppettider/undantag", methods=["POST"])
 @role_required("admin")
 def add_exception():
-    form = ExceptionForm()
-    if form.validate_on_submit():
-        data = services.ExceptionInput(form.day.data, form.kind.data, form.opens.data, form.closes.data,
-                                       form.note.data.strip() or None)
-        try:
-            if request.form.get("action") == "preview":
-                return _page({"exception": form}, preview=services.preview(_today(), exception=data),
-                             preview_title="Förhandsgranskning: undantag")
-            services.add_exception(current_actor(), data)
-        except services.HoursError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash("Undantaget är sparat.", "success")
-            return redirect(url_for("hours.admin"))
-    return _page({"exception": form}, status=400)
+    return _add_rule("exception", ExceptionForm(), lambda f: services.ExceptionInput(
+        f.day.data, f.kind.data, f.opens.data, f.closes.data, f.note.data.strip() or None),
+        services.add_exception, "Förhandsgranskning: undantag", "Undantaget är sparat.")
 
 
 @bp.route("/admin/oppettider/driftfonster", methods=["POST"])
