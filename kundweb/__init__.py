@@ -80,12 +80,14 @@ def register_blueprints(app):
     from kundweb.directory import bp as directory_bp
     from kundweb.hours import bp as hours_bp
     from kundweb.main import bp as main_bp
+    from kundweb.records import bp as records_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(hours_bp)
     app.register_blueprint(crisis_bp)
+    app.register_blueprint(records_bp)
     app.register_blueprint(companies_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(enquiries_bp)

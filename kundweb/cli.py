@@ -54,8 +54,9 @@ def sync_directory_command(force):
 
 @kundweb_cli.command("verify-audit")
 def verify_audit():
-    """Check the audit log's hash chain from the first event; names the first broken row."""
+    """Check the audit log's hash chain from the first event, and the public records against it."""
     from kundweb.audit.services import verify_chain
+    from kundweb.records.upkeep import verify_revisions
 
     report = verify_chain()
     if not report.ok:
@@ -63,6 +64,11 @@ def verify_audit():
                                    f"{report.problem}. Första brutna rad: audit_event.id = {report.broken_id}.")
     events = "händelse" if report.checked == 1 else "händelser"
     click.echo(f"Granskningsloggen är hel: {report.checked} {events}, kedjan obruten.")
+    checked, problem = verify_revisions()
+    if problem:
+        raise click.ClickException(f"Allmänna handlingar: {problem}.")
+    versions = "version" if checked == 1 else "versioner"
+    click.echo(f"Allmänna handlingar: {checked} {versions} stämmer med granskningsloggen.")
 
 
 @kundweb_cli.command("scheduler")

@@ -75,6 +75,17 @@ class Config:
     MAIL_PASSWORD = os.environ.get("KUNDWEB_MAIL_PASSWORD")
     MAIL_TIMEOUT = float(os.environ.get("KUNDWEB_MAIL_TIMEOUT", "10"))
 
+    # Public records (allmänna handlingar): the number series ("KC 2026/000123"), the unit agents
+    # register for, who may read confidential items besides the one who registered them, the
+    # largest attachment, where files are kept (default instance/records, outside the web
+    # root) and after how many days open items are reminded about (once per that many days).
+    RECORDS_SERIES = os.environ.get("KUNDWEB_RECORDS_SERIES", "KC")
+    RECORDS_UNIT_NAME = os.environ.get("KUNDWEB_RECORDS_UNIT_NAME", "Kundcenter")
+    RECORDS_CONFIDENTIAL_ROLE = os.environ.get("KUNDWEB_RECORDS_CONFIDENTIAL_ROLE", "admin")
+    RECORDS_MAX_UPLOAD_MB = int(os.environ.get("KUNDWEB_RECORDS_MAX_UPLOAD_MB", "25"))
+    RECORDS_STORAGE_DIR = os.environ.get("KUNDWEB_RECORDS_STORAGE_DIR")
+    RECORDS_REMINDER_DAYS = int(os.environ.get("KUNDWEB_RECORDS_REMINDER_DAYS", "5"))
+
     # How often open pages ask whether the crisis banner changed.
     CRISIS_POLL_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_POLL_SECONDS", "20"))
     # How old the published messages' times and texts may be in one web process; an edit

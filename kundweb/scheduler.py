@@ -79,9 +79,28 @@ def company_routing(app):
         apply_due_cases()
 
 
+def records_reminders(app):
+    """E-mail owners of public-record items open longer than RECORDS_REMINDER_DAYS (once per period)."""
+    from kundweb.mail import send_mail
+    from kundweb.records.upkeep import send_reminders
+
+    with app.app_context():
+        send_reminders(send_mail)
+
+
+def records_orphan_files(app):
+    """Remove attachment files no registration refers to (a failed registration never retried)."""
+    from kundweb.records.upkeep import sweep_orphan_files
+
+    with app.app_context():
+        sweep_orphan_files()
+
+
 # (id, function, trigger, trigger arguments from the app's config). Each function takes the app.
 JOBS = [
     ("housekeeping", housekeeping, "interval", lambda config: {"hours": 1}),
+    ("records_reminders", records_reminders, "cron", lambda config: {"hour": 7, "minute": 30}),
+    ("records_orphan_files", records_orphan_files, "cron", lambda config: {"hour": 3, "minute": 15}),
     ("crisis_notifications", crisis_notifications, "interval",
      lambda config: {"seconds": config["CRISIS_NOTIFY_SECONDS"]}),
     ("directory_sync", directory_sync, "cron", lambda config: {"hour": 2, "minute": 30}),

@@ -12,6 +12,7 @@ LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 # (label, endpoint, endpoint arguments, role needed), in menu order.
 NAV_ENTRIES = [
     ("Min startsida", "main.start", {"role": "employee"}, "employee"),
+    ("Allmänna handlingar", "records.index", {}, "employee"),
     ("Mina kontaktuppgifter", "directory.me", {}, "employee"),
     ("Kundtjänst", "main.start", {"role": "agent"}, "agent"),
     ("Logga ärende", "enquiries.log_page", {}, "agent"),

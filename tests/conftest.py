@@ -80,7 +80,9 @@ def append_only_suspended(conn):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory)})
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+                      # Uploaded public-record files go to a throwaway folder, never instance/.
+                      "RECORDS_STORAGE_DIR": str(tmp_path_factory.mktemp("records"))})
     reset_schema(app)
     return app
 

@@ -3,10 +3,13 @@ from flask import abort, redirect, url_for
 from flask_login import current_user, login_required
 
 from kundweb.audit import services as audit
+from kundweb.auth.decorators import current_actor
 from kundweb.auth.services import ROLES
 from kundweb.crisis import services as crisis
 from kundweb.crisis.forms import SubscriptionForm
 from kundweb.main import bp
+from kundweb.records import services as records
+from kundweb.records.forms import blank_register_form
 from kundweb.web import render
 
 
@@ -27,6 +30,8 @@ def start(role):
     if role == "employee":
         context["subscription_form"] = SubscriptionForm(
             formdata=None, subscribe=crisis.is_subscribed(current_user.username))
+        context["record_form"] = blank_register_form()
+        context["records_open"] = records.open_count(current_actor())
     if role == "agent":
         context["crisis_with_scripts"] = crisis.active_messages_with_scripts()
     if role == "admin":
