@@ -75,9 +75,9 @@ def register_blueprints(app):
     from kundweb.auth import bp as auth_bp
     from kundweb.companies import bp as companies_bp
     from kundweb.crisis import bp as crisis_bp
+    from kundweb.directory import bp as directory_bp
     from kundweb.enquiries import bp as enquiries_bp
     from kundweb.goals import bp as goals_bp
-    from kundweb.directory import bp as directory_bp
     from kundweb.hours import bp as hours_bp
     from kundweb.main import bp as main_bp
     from kundweb.records import bp as records_bp

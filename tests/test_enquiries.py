@@ -62,7 +62,8 @@ def test_a_duplicate_is_caught_by_the_unique_key_itself(app_context, category):
     db.session.expire_all()
     again, created = _log(category, "raced")
     assert not created and again.id == first.id and _count() == 1
-    assert db.session.scalars(db.select(AuditEvent.action)).all() == ["enquiry.category_added", "enquiry.logged"]
+    assert db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)).all() == [
+        "enquiry.category_added", "enquiry.logged"]
 
 
 @pytest.mark.parametrize("extra, message", [

@@ -142,7 +142,8 @@ def test_employees_reach_only_their_own_items_and_attempts_are_audited(app, app_
         services.item_page(OTHER_EMPLOYEE, item.id)
     with pytest.raises(services.AccessDenied):
         services.close(OTHER_EMPLOYEE, PEOPLE["erik"], item.id, "Försök")
-    denied = db.session.scalars(db.select(AuditEvent).filter_by(action="records.access_denied")).all()
+    denied = db.session.scalars(db.select(AuditEvent).filter_by(action="records.access_denied")
+                                .order_by(AuditEvent.id)).all()
     assert [(e.actor, e.details["intent"]) for e in denied] == [("erik", "view"), ("erik", "close")]
     assert services.search(OTHER_EMPLOYEE, services.SearchQuery()).total == 0
     assert services.search(AGENT, services.SearchQuery()).total == 1

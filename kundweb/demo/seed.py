@@ -2,7 +2,6 @@
 
 from kundweb.demo.companies_seed import seed_companies
 from kundweb.demo.directory_seed import seed_directory
-
 from kundweb.demo.goals_seed import seed_goals
 from kundweb.demo.records_seed import seed_records
 
