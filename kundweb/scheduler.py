@@ -71,6 +71,17 @@ def directory_reminders(app):
         send_reminders(utcnow())
 
 
+def forwarding_targets(app):
+    """Keep the enquiries' forwarding targets in step with the directory and the company register."""
+    from kundweb.audit.services import SYSTEM
+    from kundweb.enquiries.services import refresh_targets
+
+    with app.app_context():
+        report = refresh_targets(SYSTEM)
+        for ref, name, reason in report.conflicts:
+            log.warning("forwarding target %s (%r) skipped: %s", ref, name, reason)
+
+
 def company_routing(app):
     """Put companies' approved opt-outs and re-entries into effect on their date, each exactly once."""
     from kundweb.companies.services import apply_due_cases
@@ -106,6 +117,7 @@ JOBS = [
     ("directory_sync", directory_sync, "cron", lambda config: {"hour": 2, "minute": 30}),
     ("directory_reminders", directory_reminders, "cron", lambda config: {"hour": 7, "minute": 45}),
     ("enquiry_note_purge", enquiry_note_purge, "cron", lambda config: {"hour": 3, "minute": 10}),
+    ("forwarding_targets", forwarding_targets, "interval", lambda config: {"hours": 1}),
     ("company_routing", company_routing, "interval", lambda config: {"seconds": config["COMPANY_ROUTING_SECONDS"]}),
 ]
 

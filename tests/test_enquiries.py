@@ -159,10 +159,54 @@ def test_category_names_are_unique_within_a_group(app_context, category):
 def test_targets_from_another_register_are_added_linked_and_renamed(app_context):
     manual = services.add_target(ADMIN, "company", "Lulebo AB")
     assert services.sync_targets(ADMIN, [("company", "company:2", "Lulebo AB"),
-                                         ("function", "function:7", "Badhuset")]) == 2
+                                         ("function", "function:7", "Badhuset")]).changed == 2
     assert manual.ref == "company:2"
-    assert services.sync_targets(ADMIN, [("function", "function:7", "Pontusbadet")]) == 1
+    assert services.sync_targets(ADMIN, [("function", "function:7", "Pontusbadet")]).changed == 1
     assert {t.name for t in services.targets()} == {"Lulebo AB", "Pontusbadet"}
+    again = services.sync_targets(ADMIN, [("company", "company:2", "Lulebo AB"), ("function", "function:7", "Pontusbadet")])
+    assert again == services.SyncReport(0, ())
+
+
+def test_a_name_clash_is_skipped_and_reported_and_the_rest_still_synced(app_context):
+    services.add_target(ADMIN, "function", "Simhallen")  # a hand-made target another register later renames into
+    services.sync_targets(ADMIN, [("function", "function:1", "Badhuset")])
+    report = services.sync_targets(ADMIN, [("function", "function:1", "Simhallen"),
+                                           ("unit", "unit:3", "Kultur- och fritidsförvaltningen")])
+    assert report.changed == 1 and [c[0] for c in report.conflicts] == ["function:1"]
+    assert "redan" in report.conflicts[0][2]
+    assert {t.name for t in services.targets()} == {"Simhallen", "Badhuset", "Kultur- och fritidsförvaltningen"}
+
+
+def test_refresh_takes_units_functions_and_companies_from_their_registers(app_context):
+    from kundweb.companies import services as companies
+    from kundweb.database import utcnow
+    from kundweb.directory import services as directory
+
+    unit = directory.unit_named("Kultur- och fritidsförvaltningen", utcnow())
+    bath = directory.save_function(ADMIN, None, directory.FunctionInput(name="Pontusbadet", unit_id=unit.id), utcnow())
+    closed = directory.save_function(ADMIN, None, directory.FunctionInput(name="Gamla simhallen", active=False),
+                                     utcnow())
+    lulebo = companies.create_company(ADMIN, companies.CompanyInput("Lulebo AB", "556012-3456", "0920-23 50 00"))
+    services.add_target(ADMIN, "company", "Lulebo AB")  # made by hand before: linked, not doubled
+    report = services.refresh_targets(Actor(None))
+    assert report.changed == 3 and report.conflicts == ()
+    refs = {t.ref: t.name for t in services.targets()}
+    assert refs == {f"unit:{unit.id}": "Kultur- och fritidsförvaltningen", f"function:{bath.id}": "Pontusbadet",
+                    f"company:{lulebo.id}": "Lulebo AB"}
+    assert f"function:{closed.id}" not in refs  # an inactive entry is no place to forward to
+    assert services.refresh_targets(Actor(None)).changed == 0  # idempotent
+
+
+def test_the_admin_refreshes_targets_with_a_button_and_others_may_not(app, login_as):
+    client = login_as("agent")
+    assert client.post("/admin/mottagare/hamta",
+                       data={"csrf_token": csrf_token(client, "/arenden")}).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    client = login_as("admin")
+    response = client.post("/admin/mottagare/hamta", data={"csrf_token": csrf_token(client, "/admin/kategorier")},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "Mottagarlistan är uppdaterad från katalogen och bolagsregistret" in response.get_data(as_text=True)
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -7,7 +7,18 @@ from kundweb.demo.records_seed import seed_records
 
 # Each seeder takes no arguments, adds what is missing to db.session and returns
 # a list of human-readable lines saying what it added (empty when nothing).
-SEEDERS = [seed_directory, seed_goals, seed_companies, seed_records]
+
+
+def seed_forwarding_targets():
+    """The directory's units and functions and the companies as forwarding targets, as the hourly job keeps them."""
+    from kundweb.audit.services import SYSTEM
+    from kundweb.enquiries.services import refresh_targets
+
+    changed = refresh_targets(SYSTEM).changed
+    return [f"{changed} mottagare för vidarebefordran från katalogen och bolagsregistret"] if changed else []
+
+
+SEEDERS = [seed_directory, seed_goals, seed_companies, seed_records, seed_forwarding_targets]
 
 
 def seed_all():

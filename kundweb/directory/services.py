@@ -301,6 +301,16 @@ def units():
     return db.session.scalars(select(Unit).order_by(Unit.name)).all()
 
 
+def forwarding_candidates():
+    """(kind, ref, name) of every unit and active functional entry: where Kundcenter forwards enquiries."""
+    unit_rows = db.session.execute(select(Unit.id, Unit.name).order_by(Unit.name)).all()
+    function_rows = db.session.execute(select(FunctionalEntry.id, FunctionalEntry.name)
+                                       .where(FunctionalEntry.active.is_(True))
+                                       .order_by(FunctionalEntry.sort_key, FunctionalEntry.id)).all()
+    return ([("unit", f"unit:{row.id}", row.name) for row in unit_rows]
+            + [("function", f"function:{row.id}", row.name) for row in function_rows])
+
+
 def unit_named(name, now, known=None):
     """The unit with this name, created if new; None for a blank name. `known` caches by name."""
     name = " ".join((name or "").split())[:200]

@@ -423,33 +423,63 @@ def set_target_active(actor, target_id, active, now=None):
     return target
 
 
+@dataclass(frozen=True)
+class SyncReport:
+    """What sync_targets did: targets added, renamed or linked, and the candidates it had to skip."""
+
+    changed: int
+    conflicts: tuple = ()  # (ref, name, Swedish reason)
+
+
 def sync_targets(actor, candidates, now=None):
     """Add the forwarding targets another register knows and this list lacks.
 
     `candidates` are (kind, ref, name) from the directory's units and functional entries
-    or the company register; a known `ref` gets the register's current name. Returns
-    the number of targets added or renamed. Nothing is retired here: that stays an admin's call.
+    or the company register; a known `ref` gets the register's current name. A candidate
+    that clashes with another target's name is skipped and reported, not guessed at.
+    Nothing is retired here: that stays an admin's call.
     """
     now = now or utcnow()
     known = targets(include_retired=True)
     by_ref = {t.ref: t for t in known if t.ref}
     by_name = {(t.kind, t.name.lower()): t for t in known if not t.ref}
-    changed = 0
+    changed, conflicts = 0, []
     for kind, ref, name in candidates:
         existing = by_ref.get(ref)
         unlinked = by_name.get((kind, name.lower()))
-        if existing is None and unlinked is not None:  # added by hand before the register knew it
-            unlinked.ref = ref
-            audit.record("enquiry.target_linked", actor, "enquiry_target", unlinked.id, {"ref": ref}, now)
-            _commit_list_change()
+        try:
+            if existing is None and unlinked is not None:  # added by hand before the register knew it
+                unlinked.ref = ref
+                audit.record("enquiry.target_linked", actor, "enquiry_target", unlinked.id, {"ref": ref}, now)
+                _commit_list_change()
+                by_ref[ref] = unlinked
+                del by_name[(kind, name.lower())]
+            elif existing is None:
+                by_ref[ref] = add_target(actor, kind, name, ref=ref, now=now)
+            elif existing.name != name:
+                rename_target(actor, existing.id, name, now=now)
+            else:
+                continue
+        except EnquiryError as exc:
+            db.session.rollback()
+            conflicts.append((ref, name, str(exc)))
+        else:
             changed += 1
-        elif existing is None:
-            add_target(actor, kind, name, ref=ref, now=now)
-            changed += 1
-        elif existing.name != name:
-            rename_target(actor, existing.id, name, now=now)
-            changed += 1
-    return changed
+    return SyncReport(changed, tuple(conflicts))
+
+
+def refresh_targets(actor, now=None):
+    """Bring the forwarding targets in step with the directory's units and functional entries
+    and the company register (hourly from the scheduler, or an admin's button)."""
+    from kundweb.companies.services import forwarding_candidates as companies
+    from kundweb.directory.services import forwarding_candidates as directory
+
+    report = sync_targets(actor, directory() + companies(), now)
+    if report.conflicts:
+        audit.record("enquiry.targets_conflicts", actor, "enquiry_target", None,
+                     {"conflicts": [list(c) for c in report.conflicts]}, now)
+        db.session.commit()
+    return report
 
 
 def _get(model, object_id, message):

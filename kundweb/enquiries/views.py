@@ -184,6 +184,17 @@ def add_target():
     return done or _admin_page(target_form=form, status=400)
 
 
+@bp.route("/admin/mottagare/hamta", methods=["POST"])
+@role_required("admin")
+def refresh_targets():
+    report = services.refresh_targets(current_actor())
+    flash(f"Mottagarlistan är uppdaterad från katalogen och bolagsregistret: {report.changed} "
+          f"{'ändring' if report.changed == 1 else 'ändringar'}.", "success")
+    for ref, name, reason in report.conflicts:
+        flash(f"”{name}” ({ref}) kunde inte tas med: {reason}", "error")
+    return redirect(url_for("enquiries.admin", _anchor="targets"))
+
+
 @bp.route("/admin/mottagare/<int:target_id>", methods=["POST"])
 @role_required("admin")
 def rename_target(target_id):
