@@ -72,6 +72,7 @@ def register_login(app):
 
 def register_blueprints(app):
     from kundweb.api import bp as api_bp
+    from kundweb.auditlog import bp as auditlog_bp
     from kundweb.auth import bp as auth_bp
     from kundweb.companies import bp as companies_bp
     from kundweb.crisis import bp as crisis_bp
@@ -92,6 +93,7 @@ def register_blueprints(app):
     app.register_blueprint(directory_bp)
     app.register_blueprint(enquiries_bp)
     app.register_blueprint(goals_bp)
+    app.register_blueprint(auditlog_bp)
 
 
 def register_request_hooks(app):

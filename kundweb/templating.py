@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import url_for
 from sqlalchemy.exc import SQLAlchemyError
 
+from kundweb.audit.labels import action_label
 from kundweb.auth.services import ROLE_LABELS
 
 LOCAL_TZ = ZoneInfo("Europe/Stockholm")
@@ -25,6 +26,7 @@ NAV_ENTRIES = [
     ("Öppettider", "hours.admin", {}, "admin"),
     ("Katalogen", "directory.admin", {}, "admin"),
     ("Kategorier", "enquiries.admin", {}, "admin"),
+    ("Granskningslogg", "auditlog.index", {}, "admin"),
 ]
 
 
@@ -100,6 +102,7 @@ def _forget_failed_query(what):
 def init_app(app):
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["audit_label"] = action_label
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["crisis_banner_state"] = crisis_banner_state
     app.jinja_env.globals["kundcenter_status"] = kundcenter_status

@@ -3,8 +3,6 @@
 Confidential items are listed with sender and description masked, and without their
 files, whoever exports. Every export is audited.
 """
-import csv
-import io
 import json
 import tempfile
 import zipfile
@@ -18,9 +16,8 @@ from kundweb.extensions import db
 from kundweb.records import storage
 from kundweb.records.models import RecordItem, RecordRevision
 from kundweb.records.services import MASK, STOCKHOLM, download_name, filtered, view_of
+from kundweb.spreadsheet import csv_text
 
-# Free-text cells starting like a formula are prefixed with ' so a spreadsheet shows them as text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = ["Diarienummer", "Kom in", "Registrerad", "Slag", "Avsändare", "Mottagen av", "Beskrivning",
                   "Sekretess", "Sekretessgrund", "Gäller en fråga kommunen ansvarar för", "Status",
                   "Verksamhetssystem", "Referens", "Bilagor"]
@@ -60,30 +57,23 @@ def _public_record(item, view):
 def export_csv(actor, query, now=None):
     """The register as CSV text (what may be shown to the public); audited."""
     now = now or utcnow()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(EXPORT_COLUMNS)
-    count = 0
-    for item, view in _public_rows(actor, query, now):
-        record = _public_record(item, view)
-        writer.writerow([_cell(value) for value in (
-            record["number"], record["arrived_local"], _local(view.registered_at), record["kind_label"],
-            record["sender"] or "", record["received_by"], record["description"] or "",
-            "Ja" if view.confidential else "Nej", record["legal_ground"] or "",
-            "Ja" if view.concerns_matter else "Nej", record["status_label"], record["business_system"] or "",
-            record["business_reference"] or "", len(item.attachments))])
-        count += 1
+
+    def rows():
+        for item, view in _public_rows(actor, query, now):
+            record = _public_record(item, view)
+            yield (record["number"], record["arrived_local"], _local(view.registered_at), record["kind_label"],
+                   record["sender"] or "", record["received_by"], record["description"] or "",
+                   "Ja" if view.confidential else "Nej", record["legal_ground"] or "",
+                   "Ja" if view.concerns_matter else "Nej", record["status_label"], record["business_system"] or "",
+                   record["business_reference"] or "", len(item.attachments))
+
+    text, count = csv_text(EXPORT_COLUMNS, rows())
     _audit_export(actor, "csv", query, count, now)
-    return "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheet programs read UTF-8
+    return text
 
 
 def _local(value):
     return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
-
-
-def _cell(value):
-    value = "" if value is None else str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def export_package(actor, query, now=None):
