@@ -340,10 +340,15 @@ def test_attachments_are_stored_under_a_generated_name_with_their_hash(app, app_
 
 
 @pytest.mark.parametrize("upload, message", [
-    (services.Upload("stor.pdf", io.BytesIO(b"x" * 2049)), "större än"),
+    (services.Upload("stor.pdf", io.BytesIO(b"%PDF-" + b"x" * 2044)), "större än"),
     (services.Upload("tom.pdf", io.BytesIO(b"")), "tom"),
     (services.Upload("skript.html", io.BytesIO(b"<script>")), "bara PDF"),
     (services.Upload("utan-typ", io.BytesIO(b"data")), "bara PDF"),
+    # The name says one thing, the bytes another: refused by what the file is.
+    (services.Upload("skrivelse.pdf", io.BytesIO(b"<html><script>alert(1)</script>")), "inte en PDF"),
+    (services.Upload("bild.png", io.BytesIO(b"%PDF-1.4")), "inte en PNG-bild"),
+    (services.Upload("beslut.docx", io.BytesIO(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")), "inte ett Word-dokument"),
+    (services.Upload("lista.txt", io.BytesIO(b"MZ\x90\x00\x03\x00\x00\x00")), "inte en textfil"),
 ])
 def test_bad_attachments_are_refused_and_leave_nothing_behind(app, app_context, attachment_dir, monkeypatch,
                                                               upload, message):
@@ -353,6 +358,18 @@ def test_bad_attachments_are_refused_and_leave_nothing_behind(app, app_context, 
         submit(registered.id, uploads=[pdf("bra.pdf"), upload])
     assert not attachment_dir.exists() or os.listdir(attachment_dir) == []
     assert db.session.scalar(db.select(db.func.count(OptOutCase.id))) == 0  # all or nothing
+
+
+@pytest.mark.parametrize("name, content", [
+    ("skrivelse.pdf", b"%PDF-1.7\n"), ("foto.JPG", b"\xff\xd8\xff\xe0\x00\x10JFIF"),
+    ("karta.png", b"\x89PNG\r\n\x1a\n\x00"), ("yttrande.docx", b"PK\x03\x04\x14\x00"),
+    ("gammalt.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00"), ("budget.ods", b"PK\x03\x04mimetype"),
+    ("notering.txt", "Räksmörgås och önskemål".encode("utf-8")),
+    ("windows.txt", "Räksmörgås".encode("cp1252")),
+])
+def test_files_that_are_what_their_names_say_are_kept(app, app_context, attachment_dir, name, content):
+    case = submit(company().id, uploads=[services.Upload(name, io.BytesIO(content))])
+    assert [a.filename for a in case.attachments] == [name]
 
 
 def test_demo_seed_is_idempotent_and_tells_each_story(app, app_context, attachment_dir):

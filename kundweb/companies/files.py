@@ -16,6 +16,40 @@ EXTENSIONS = ("pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "txt", "png", "
 CHUNK = 64 * 1024
 
 
+# What each accepted type's bytes start with: the name alone proves nothing (a "report.pdf"
+# may be a script or an HTML page). Office Open XML and OpenDocument files are ZIP archives;
+# the old Word and Excel formats are OLE2 compound files.
+ZIP, OLE2 = (b"PK\x03\x04",), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+SIGNATURES = {
+    "pdf": (b"%PDF-",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",),
+    "docx": ZIP, "xlsx": ZIP, "odt": ZIP, "ods": ZIP,
+    "doc": OLE2, "xls": OLE2,
+}
+TYPE_NAMES = {"pdf": "en PDF", "png": "en PNG-bild", "jpg": "en JPEG-bild", "jpeg": "en JPEG-bild",
+              "docx": "ett Word-dokument", "xlsx": "en Excel-fil", "odt": "ett OpenDocument-dokument",
+              "ods": "ett OpenDocument-kalkylark", "doc": "ett Word-dokument", "xls": "en Excel-fil",
+              "txt": "en textfil"}
+
+
+def content_matches(extension, head):
+    """True when the file's first bytes are what its extension says; text must be text."""
+    if extension == "txt":
+        if b"\x00" in head:
+            return False
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 3:  # not just a character cut off at the end of the chunk
+                try:
+                    head.decode("cp1252")  # Swedish text saved by older Windows programs
+                except UnicodeDecodeError:
+                    return False
+        return True
+    return head.startswith(SIGNATURES[extension])
+
+
 class FileRefused(ValueError):
     """A file that cannot be kept; str() is a Swedish message for the form."""
 
@@ -47,7 +81,12 @@ def store(upload, uploaded_by, now):
     limit, size, digest = max_bytes(), 0, hashlib.sha256()
     try:
         with open(path + ".part", "xb") as handle:
+            first = True
             while chunk := upload.stream.read(CHUNK):
+                if first and not content_matches(extension, chunk):
+                    raise FileRefused(f"{filename} är inte {TYPE_NAMES[extension]}, fast namnet säger det. "
+                                      "Spara filen på nytt i rätt format och bifoga den igen.")
+                first = False
                 size += len(chunk)
                 if size > limit:
                     raise FileRefused(f"{filename} är större än {limit // (1024 * 1024)} MB.")
