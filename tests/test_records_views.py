@@ -51,6 +51,18 @@ def test_agents_may_register_for_kundcenter(client, login_as):
     assert 'value="unit"' in html
 
 
+def test_a_handed_over_enquiry_opens_the_form_with_kind_and_receiver_chosen(client, login_as):
+    import re
+
+    login_as("agent")
+    html = client.get("/handlingar/ny?slag=call&mottagen_av=unit").get_data(as_text=True)
+    checked = re.findall(r'<input[^>]*checked[^>]*value="([a-z]+)"|<input[^>]*value="([a-z]+)"[^>]*checked', html)
+    assert {a or b for a, b in checked} == {"call", "unit"}
+    html = client.get("/handlingar/ny?slag=<script>&mottagen_av=nagon").get_data(as_text=True)
+    checked = re.findall(r'<input[^>]*checked[^>]*value="([a-z]+)"|<input[^>]*value="([a-z]+)"[^>]*checked', html)
+    assert {a or b for a, b in checked} == {"me"} and "<script>" not in html
+
+
 def test_menu_entry_and_open_list(app, client, login_as, items):
     login_as("employee")
     html = client.get("/handlingar").get_data(as_text=True)

@@ -43,9 +43,15 @@ class RegisterForm(ItemFields):
     form_key = HiddenField()
 
 
-def blank_register_form():
-    """A new registration form: arrived now, and a one-time key so a resubmission registers once."""
-    return RegisterForm(formdata=None, arrived_at=utcnow(), form_key=secrets.token_urlsafe(24))
+def blank_register_form(kind=None, received_by=None):
+    """A new registration form: arrived now, and a one-time key so a resubmission registers once.
+
+    `kind` and `received_by` preselect what the page that sent the user here already knows
+    (an agent's enquiry handed over for registration); anything unknown is ignored.
+    """
+    return RegisterForm(formdata=None, arrived_at=utcnow(), form_key=secrets.token_urlsafe(24),
+                        kind=kind if kind in KINDS else None,
+                        received_by=received_by if received_by in ("me", "unit") else "me")
 
 
 class CorrectionForm(ItemFields):

@@ -68,7 +68,8 @@ def register_search():
 @role_required("employee")
 def new():
     if request.method == "GET":
-        return render("records/new.html", form=blank_register_form(), upload=None)
+        form = blank_register_form(request.args.get("slag"), request.args.get("mottagen_av"))
+        return render("records/new.html", form=form, upload=None)
     form = RegisterForm()
     upload, upload_error = None, None
     try:
