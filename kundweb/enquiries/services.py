@@ -5,6 +5,7 @@ Services take the acting person and `now` explicitly, audit every change in the 
 transaction and raise EnquiryError (Swedish, safe to show). Notes never go into the
 audit log: it is kept for good, and notes must be purgeable.
 """
+import hashlib
 import re
 import secrets
 import threading
@@ -261,6 +262,16 @@ def categories(include_retired=False, query=None):
     return [c for c in rows if all(w in c.label.casefold() for w in words)]
 
 
+@dataclass(frozen=True)
+class Choices:
+    """The form's lists: categories grouped by department or company, targets by kind (Swedish
+    label), and a version that changes whenever either list does."""
+
+    categories: list
+    targets: list
+    version: str
+
+
 class ChoicesCache:
     """The form's category and target lists, read at most every `seconds` per web process.
 
@@ -278,14 +289,16 @@ class ChoicesCache:
         with self._lock:
             if self._value is not None and clock.monotonic() - self._read_at < self.seconds:
                 return self._value
-        value = (
-            db.session.execute(select(EnquiryCategory.id, EnquiryCategory.group_name, EnquiryCategory.name)
-                               .where(EnquiryCategory.active.is_(True))
-                               .order_by(EnquiryCategory.group_name, EnquiryCategory.name)).all(),
-            db.session.execute(select(EnquiryTarget.id, EnquiryTarget.kind, EnquiryTarget.name)
-                               .where(EnquiryTarget.active.is_(True))
-                               .order_by(EnquiryTarget.kind, EnquiryTarget.name)).all(),
-        )
+        categories = db.session.execute(select(EnquiryCategory.id, EnquiryCategory.group_name, EnquiryCategory.name)
+                                        .where(EnquiryCategory.active.is_(True))
+                                        .order_by(EnquiryCategory.group_name, EnquiryCategory.name)).all()
+        targets = db.session.execute(select(EnquiryTarget.id, EnquiryTarget.kind, EnquiryTarget.name)
+                                     .where(EnquiryTarget.active.is_(True))
+                                     .order_by(EnquiryTarget.kind, EnquiryTarget.name)).all()
+        by_kind = [(label, [t for t in targets if t.kind == kind]) for kind, label in TARGET_KINDS.items()]
+        content = repr([tuple(row) for row in categories + targets]).encode()
+        value = Choices(grouped(categories), [(label, rows) for label, rows in by_kind if rows],
+                        hashlib.blake2b(content, digest_size=8).hexdigest())
         with self._lock:
             self._value, self._read_at = value, clock.monotonic()
         return value
@@ -304,14 +317,9 @@ def _choices_cache():
     return cache
 
 
-def category_choices():
-    """The active categories as plain rows (id, group_name, name), for the form."""
-    return _choices_cache().get()[0]
-
-
-def target_choices():
-    """The active forwarding targets as plain rows (id, kind, name), for the form."""
-    return _choices_cache().get()[1]
+def choices():
+    """The form's active categories and targets as plain rows (id, group_name or kind, name), grouped."""
+    return _choices_cache().get()
 
 
 def _commit_list_change():
