@@ -82,7 +82,7 @@ def test_agent_logs_three_enquiries_with_the_keyboard_and_the_dashboard_shows_th
 
 def test_after_an_error_the_next_save_clears_it_and_a_quick_second_enter_logs_once(app, page):
     """A wait time that is not one shows an error; the corrected save takes the whole form back to normal.
-    Enter pressed twice in a row logs one enquiry, not two."""
+    Enter pressed twice while the first save is under way logs one enquiry, not two."""
     _seed(app)
     agent = log_in(page, "agent")
     agent.goto("/arenden")
@@ -105,13 +105,16 @@ def test_after_an_error_the_next_save_clears_it_and_a_quick_second_enter_logs_on
     save = agent.get_by_role("button", name="Spara ärendet")
     expect(save).to_be_focused()
 
-    save.press("Enter")
-    save.press("Enter")
+    # A double Enter: the second submit comes while the first save is still under way (both in
+    # one script task, so the timing is certain). One enquiry, not two.
+    agent.evaluate("() => { const form = document.querySelector('form.enquiry-form');"
+                   " form.requestSubmit(); form.requestSubmit(); }")
     expect(today).to_contain_text("Du2")
     agent.wait_for_timeout(500)  # time for a second request, if one had gone out
     expect(today).to_contain_text("Du2")
-    expect(agent.get_by_label("Kategori", exact=True)).to_have_value(re.compile(r"\d+"))
     expect(save).to_be_focused()
+    save.press("Enter")  # the next enquiry is saved as usual
+    expect(today).to_contain_text("Du3")
 
 
 def test_demo_dashboard_and_public_results(app, page, axe_check):
