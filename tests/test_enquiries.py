@@ -211,30 +211,115 @@ def test_the_admin_refreshes_targets_with_a_button_and_others_may_not(app, login
 
 # --- pages -----------------------------------------------------------------------------------
 
+HTMX = {"HX-Request": "true", "HX-Target": "enquiry-logger"}
+
+
 def _form(client, category_id, **extra):
+    """What the page's form posts: its hidden fields as the page rendered them, and the choices."""
     html = client.get("/arenden").get_data(as_text=True)
-    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', html) or \
-        re.search(r'id="submission_key"[^>]*value="([^"]+)"', html)
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', html)
+    state = re.search(r'name="form_state" value="([^"]*)"', html)
     data = {"csrf_token": csrf_token(client, "/arenden"), "channel": "telefon", "category": str(category_id),
-            "outcome": "direct", "submission_key": key.group(1)}
+            "outcome": "direct", "submission_key": key.group(1), "form_state": state.group(1)}
     data.update(extra)
     return data
 
 
-def test_htmx_post_answers_a_reset_form_and_the_counts_out_of_band(app, login_as, category):
+def _oob_parts(html):
+    return set(re.findall(r'id="([\w-]+)"[^>]*hx-swap-oob', html))
+
+
+def test_htmx_save_answers_only_what_changes_out_of_band(app, login_as, category):
+    """The form stays on the page with its channel and category; the answer brings a new undo
+    line, a new submission key, the counts, Spara with the focus and the filled-in note reset."""
     client = login_as("agent")
     data = _form(client, category.id, note="Om bygglov")
-    response = client.post("/arenden", data=data, headers={"HX-Request": "true", "HX-Target": "enquiry-logger"})
+    response = client.post("/arenden", data=data, headers=HTMX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
-    assert 'id="enquiry-today" hx-swap-oob="innerHTML"' in html and "Sparat:" in html
-    assert data["submission_key"] not in html  # a new key for the next enquiry
-    assert 'value="Om bygglov"' not in html  # the note is cleared ...
-    assert re.search(r'value="telefon"[^>]*checked|checked[^>]*value="telefon"', html)  # ... the channel kept
+    assert response.headers["HX-Retarget"] == "#enquiry-undo"
+    assert html.lstrip().startswith('<form method="post" action="/arenden/') and "Ångra" in html
+    assert _oob_parts(html) == {"submission-key", "enquiry-details", "enquiry-crisis", "enquiry-actions",
+                                "enquiry-today"}
+    new_key = re.search(r'id="submission-key" name="submission_key" value="([^"]+)" hx-swap-oob="true"', html)
+    assert new_key and new_key.group(1) != data["submission_key"]
+    assert 'id="note" name="note" value=""' in html and "Om bygglov" not in html  # the note is cleared ...
+    assert 'name="channel"' not in html and 'id="category"' not in html  # ... channel and category untouched
     assert re.search(r'<button type="submit" class="button button--primary" autofocus>', html)
+    assert "Sparat:</strong> Telefon · Bygglov · besvarad direkt" in html
+    assert re.search(r"<dt>Du</dt><dd>1</dd>", html) and re.search(r"<dt>Teamet</dt><dd>1</dd>", html)
     # The same form again (a double click): still one enquiry.
-    client.post("/arenden", data=data, headers={"HX-Request": "true", "HX-Target": "enquiry-logger"})
+    client.post("/arenden", data=data, headers=HTMX)
     assert _count_in(app) == 1
+    # The next enquiry, with the new key: the counts follow.
+    html = client.post("/arenden", data={**data, "submission_key": new_key.group(1)}, headers=HTMX).get_data(
+        as_text=True)
+    assert re.search(r"<dt>Du</dt><dd>2</dd>", html) and _count_in(app) == 2
+
+
+@pytest.mark.parametrize("extra, reset", [
+    ({}, set()),
+    ({"wait": "2:30"}, {"enquiry-details"}),
+    ({"wait": " "}, {"enquiry-details"}),
+    ({"outcome": "registry"}, {"enquiry-outcome"}),
+    ({"outcome": "forwarded", "target": "TARGET"}, {"enquiry-outcome"}),
+    ({"outcome": "direct", "target": "TARGET"}, {"enquiry-outcome"}),  # chosen, then back to direct
+    ({"q": "bygg"}, {"category-field"}),  # a search filtered the list: the whole list comes back
+])
+def test_the_answer_resets_the_parts_the_agent_filled_in(app, login_as, category, extra, reset):
+    with app.app_context():
+        target_id = services.add_target(ADMIN, "company", "Luleå Energi AB").id
+    client = login_as("agent")
+    extra = {name: str(target_id) if value == "TARGET" else value for name, value in extra.items()}
+    html = client.post("/arenden", data=_form(client, category.id, **extra), headers=HTMX).get_data(as_text=True)
+    always = {"submission-key", "enquiry-crisis", "enquiry-actions", "enquiry-today"}
+    assert _oob_parts(html) == always | reset and _count_in(app) == 1
+    if reset == {"enquiry-outcome"}:
+        assert re.search(r'value="direct" checked', html) and "Luleå Energi AB</option>" in html
+        assert " selected" not in html
+    if reset == {"category-field"}:
+        assert f'<option value="{category.id}" selected>Bygglov</option>' in html
+        search = re.search(r'<input type="search" id="category-search" name="q"[^>]*>', html).group(0)
+        assert "value=" not in search  # the search box emptied
+
+
+def test_the_answer_brings_an_active_crisis_question(app, login_as, category):
+    with app.app_context():
+        communicator = Actor("cecilia", frozenset({"communicator"}))
+        message = crisis.create_message(communicator, crisis.MessageInput("Storm", "Stanna inne.", "warning"))
+        crisis.publish_now(communicator, message.id)
+        message_id = message.id
+    client = login_as("agent")
+    html = client.post("/arenden", data=_form(client, category.id, crisis=str(message_id)),
+                       headers=HTMX).get_data(as_text=True)
+    crisis_part = html.split('id="enquiry-crisis"')[1].split("</div>\n<div")[0]
+    assert "Ja: Storm" in crisis_part and 'id="crisis-none" name="crisis" value="" checked' in crisis_part
+    with app.app_context():
+        assert db.session.scalar(db.select(Enquiry.crisis_id)) == message_id
+
+
+@pytest.mark.parametrize("state", ["errors", "a-version-from-before"])
+def test_a_form_showing_errors_or_old_lists_gets_the_whole_form_back(app, login_as, category, state):
+    client = login_as("agent")
+    response = client.post("/arenden", data=_form(client, category.id, note="Om bygglov", form_state=state),
+                           headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HX-Retarget" not in response.headers
+    assert 'id="enquiry-today" hx-swap-oob="innerHTML"' in html and "Sparat:" in html
+    assert re.search(r'value="telefon"[^>]*checked|checked[^>]*value="telefon"', html)  # the channel kept
+    assert f'<option value="{category.id}" selected>Bygglov</option>' in html
+    assert "Om bygglov" not in html and 'name="form_state" value="errors"' not in html
+    assert re.search(r'<button type="submit" class="button button--primary" autofocus>', html)
+    assert _count_in(app) == 1
+
+
+def test_a_category_added_since_the_page_was_shown_comes_with_the_next_save(app, login_as, category):
+    client = login_as("agent")
+    data = _form(client, category.id)
+    with app.app_context():
+        services.add_category(ADMIN, "Lulebo AB", "Bostadskö")
+    html = client.post("/arenden", data=data, headers=HTMX).get_data(as_text=True)
+    assert "Bostadskö</option>" in html and 'name="channel"' in html
 
 
 def test_without_javascript_the_form_posts_and_redirects(app, login_as, category):
@@ -249,8 +334,10 @@ def test_without_javascript_the_form_posts_and_redirects(app, login_as, category
 def test_errors_come_back_in_the_fragment_for_htmx_and_as_a_page_without(app, login_as, category):
     client = login_as("agent")
     data = _form(client, category.id, outcome="forwarded")
-    fragment = client.post("/arenden", data=data, headers={"HX-Request": "true", "HX-Target": "enquiry-logger"})
-    assert fragment.status_code == 200 and "vidarebefordrades" in fragment.get_data(as_text=True)
+    fragment = client.post("/arenden", data=data, headers=HTMX)
+    html = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "vidarebefordrades" in html
+    assert 'name="form_state" value="errors"' in html  # so the next save brings the whole form back
     page = client.post("/arenden", data=data)
     assert page.status_code == 400 and "<html" in page.get_data(as_text=True)
     assert _count_in(app) == 0

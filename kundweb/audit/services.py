@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -22,6 +22,14 @@ GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 _EVENTS = AuditEvent.__table__
 _HEAD = AuditChainHead.__table__
+_COLUMNS = tuple(column.name for column in _EVENTS.columns)
+# Built once: every audited change runs these three (no connection is made here).
+_INSERT_EVENT = insert(_EVENTS)
+_MOVE_HEAD = (update(_HEAD).where(_HEAD.c.id == HEAD_ID)
+              .values(last_id=bindparam("new_id"), last_hash=bindparam("new_hash")))
+# The lock is a no-op UPDATE, read back in the same statement (see _lock_chain_head).
+_LOCK_HEAD = (update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_id=_HEAD.c.last_id)
+              .returning(_HEAD.c.last_id, _HEAD.c.last_hash))
 
 
 @dataclass(frozen=True)
@@ -60,9 +68,11 @@ def record(action, actor=SYSTEM, object_type=None, object_id=None, details=None,
         prev_hash=last_hash,
     )
     event.row_hash = event_hash(event)
-    db.session.add(event)
-    db.session.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID)
-                       .values(last_id=event.id, last_hash=event.row_hash))
+    # A Core INSERT now rather than an ORM add flushed at the commit: cheaper, and the event
+    # is written right after the lock, in the same transaction as before. `event` itself
+    # stays outside the session (nothing reads it back from there).
+    db.session.execute(_INSERT_EVENT, {column: getattr(event, column) for column in _COLUMNS})
+    db.session.execute(_MOVE_HEAD, {"new_id": event.id, "new_hash": event.row_hash})
     return event
 
 
@@ -74,12 +84,10 @@ def _lock_chain_head():
     lock is a no-op UPDATE (the first write of the transaction on SQLite, so what
     it returns is the newest committed chain), read back in the same statement.
     """
-    lock = (update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_id=_HEAD.c.last_id)
-            .returning(_HEAD.c.last_id, _HEAD.c.last_hash))
-    row = db.session.execute(lock).first()
+    row = db.session.execute(_LOCK_HEAD).first()
     if row is None:
         _create_chain_head()
-        row = db.session.execute(lock).one()
+        row = db.session.execute(_LOCK_HEAD).one()
     return row.last_id, row.last_hash
 
 

@@ -2,10 +2,16 @@
 import re
 
 from wtforms import HiddenField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from kundweb.enquiries.models import CHANNELS, OUTCOMES, TARGET_KINDS
 from kundweb.forms import Form
+
+
+def _choices(labels):
+    """SelectChoice objects: tuples are deprecated, and warning about them costs time on every form built."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 class WaitField(StringField):
@@ -33,10 +39,15 @@ class WaitField(StringField):
 
 
 class EnquiryForm(Form):
-    channel = RadioField("Kanal", choices=list(CHANNELS.items()), validators=[DataRequired("Välj kanal.")])
+    class Meta:
+        # CSRFProtect has checked the token of every POST before the view; the form checking it
+        # again would cost a second signature on every save.
+        csrf = False
+
+    channel = RadioField("Kanal", choices=_choices(CHANNELS), validators=[DataRequired("Välj kanal.")])
     category = SelectField("Kategori", coerce=int, validate_choice=False,
                            validators=[DataRequired("Välj en kategori ur listan.")])
-    outcome = RadioField("Utfall", choices=list(OUTCOMES.items()), default="direct",
+    outcome = RadioField("Utfall", choices=_choices(OUTCOMES), default="direct",
                          validators=[DataRequired("Välj hur ärendet avslutades.")])
     target = SelectField("Vidarebefordrad till", coerce=lambda v: int(v) if v else None, validate_choice=False,
                          validators=[Optional()], description="Fyll i när utfallet är ”Vidarebefordrad”.")
@@ -46,6 +57,7 @@ class EnquiryForm(Form):
                                    "eller telefonnummer. Anteckningar tas bort automatiskt efter en tid.")
     crisis = StringField("Gäller krisen")
     submission_key = HiddenField()
+    form_state = HiddenField()  # what the form on the page shows (see enquiries/_logger.html)
 
     def crisis_id(self):
         value = (self.crisis.data or "").strip()
@@ -60,7 +72,7 @@ class CategoryForm(Form):
 
 
 class TargetForm(Form):
-    kind = SelectField("Sort", choices=list(TARGET_KINDS.items()), default="unit")
+    kind = SelectField("Sort", choices=_choices(TARGET_KINDS), default="unit")
     name = StringField("Namn", validators=[DataRequired("Skriv mottagarens namn."), Length(max=200)])
 
 

@@ -5,6 +5,7 @@ Services take the acting person and `now` explicitly, audit every change in the 
 transaction and raise EnquiryError (Swedish, safe to show). Notes never go into the
 audit log: it is kept for good, and notes must be purgeable.
 """
+import hashlib
 import re
 import secrets
 import threading
@@ -14,7 +15,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kundweb.audit import services as audit
@@ -23,6 +24,17 @@ from kundweb.enquiries.models import CHANNELS, OUTCOMES, TARGET_KINDS, Enquiry, 
 from kundweb.extensions import db
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# The statements every save runs, built once (no connection is made): plain Core, without the
+# ORM's unit of work, and without rebuilding and re-keying the statement on every request.
+_ENQUIRY = Enquiry.__table__
+_INSERT_ENQUIRY = insert(_ENQUIRY)
+_CHOICE = {table.name: select(table.c.id, table.c.name, table.c.active).where(table.c.id == bindparam("id"))
+           for table in (EnquiryCategory.__table__, EnquiryTarget.__table__)}
+_COUNT_TODAY = select(func.count()).select_from(_ENQUIRY).where(_ENQUIRY.c.local_date == bindparam("today"))
+_COUNTS_TODAY = select(
+    _COUNT_TODAY.where(_ENQUIRY.c.agent == bindparam("agent")).scalar_subquery().label("mine"),
+    _COUNT_TODAY.scalar_subquery().label("team"),
+)
 MAX_NOTE = 300
 MAX_WAIT_SECONDS = 24 * 3600
 # A Swedish personal identity number (with or without century and dash) or an e-mail address.
@@ -59,12 +71,12 @@ def _validate(data, active_crisis_ids):
         raise EnquiryError("Välj kanal.")
     if data.outcome not in OUTCOMES:
         raise EnquiryError("Välj hur ärendet avslutades.")
-    category = db.session.get(EnquiryCategory, data.category_id) if data.category_id else None
+    category = _choice(EnquiryCategory, data.category_id)
     if category is None or not category.active:
         raise EnquiryError("Välj en kategori ur listan.")
     target = None
     if data.outcome == "forwarded":
-        target = db.session.get(EnquiryTarget, data.target_id) if data.target_id else None
+        target = _choice(EnquiryTarget, data.target_id)
         if target is None or not target.active:
             raise EnquiryError("Välj vart ärendet vidarebefordrades.")
     if data.wait_seconds is not None and not 0 <= data.wait_seconds <= MAX_WAIT_SECONDS:
@@ -80,6 +92,13 @@ def _validate(data, active_crisis_ids):
     return category, target, note
 
 
+def _choice(model, row_id):
+    """(id, name, active) of a category or target, read from the database, not the form's cached list."""
+    if not row_id:
+        return None
+    return db.session.execute(_CHOICE[model.__tablename__], {"id": row_id}).first()
+
+
 def log_enquiry(actor, data, active_crisis_ids=(), now=None):
     """Record one enquiry; returns (enquiry, created). Raises EnquiryError.
 
@@ -92,25 +111,27 @@ def log_enquiry(actor, data, active_crisis_ids=(), now=None):
     # decides under concurrency anyway, and every save skips a query.
     category, target, note = _validate(data, set(active_crisis_ids))
     local = now.astimezone(STOCKHOLM)
-    enquiry = Enquiry(created_at=now, local_date=local.date(), month=local.strftime("%Y-%m"), agent=actor.username,
-                      channel=data.channel, category_id=category.id, outcome=data.outcome,
-                      target_id=target.id if target else None, wait_seconds=data.wait_seconds, note=note,
-                      crisis_id=data.crisis_id, submission_key=data.submission_key or None)
-    db.session.add(enquiry)
+    target_id = target.id if target else None
+    # A plain INSERT: the page needs only the new id, and an ORM object would cost a unit-of-work
+    # flush here and an expiry at the commit on every save.
+    row = {"created_at": now, "local_date": local.date(), "month": local.strftime("%Y-%m"), "agent": actor.username,
+           "channel": data.channel, "category_id": category.id, "outcome": data.outcome, "target_id": target_id,
+           "wait_seconds": data.wait_seconds, "note": note, "crisis_id": data.crisis_id,
+           "submission_key": data.submission_key or None}
     try:
-        db.session.flush()
+        enquiry_id = db.session.execute(_INSERT_ENQUIRY, row).inserted_primary_key[0]
     except IntegrityError:  # this form was saved before: return what it saved
         db.session.rollback()
         existing = _by_key(data.submission_key) if data.submission_key else None
         if existing is None:
             raise
         return existing, False
-    audit.record("enquiry.logged", actor, "enquiry", enquiry.id,
+    audit.record("enquiry.logged", actor, "enquiry", enquiry_id,
                  {"channel": data.channel, "category_id": category.id, "outcome": data.outcome,
-                  "target_id": enquiry.target_id, "crisis_id": data.crisis_id,
+                  "target_id": target_id, "crisis_id": data.crisis_id,
                   "has_note": note is not None}, now)
-    # What the page shows of it, read before the commit expires the object (no reload per save).
-    logged = Logged(enquiry.id, now, enquiry.month, enquiry.local_date, actor.username, data.channel, category.id,
+    # What the page shows of it, as plain values (no reload per save).
+    logged = Logged(enquiry_id, now, row["month"], row["local_date"], actor.username, data.channel, category.id,
                     Named(category.name, category.active), data.outcome,
                     Named(target.name, target.active) if target else None, note, data.crisis_id)
     try:
@@ -209,13 +230,11 @@ class Counts:
 def counts_today(username, now=None):
     """Today's (Europe/Stockholm) enquiries: the agent's own and the whole team's.
 
-    Two counts that each read only an index ((local_date) and (agent, local_date)).
+    Two counts that each read only an index ((local_date) and (agent, local_date)), asked in
+    one statement: this runs after every save.
     """
-    today = local_day(now or utcnow())
-    team = db.session.scalar(select(func.count()).select_from(Enquiry).where(Enquiry.local_date == today))
-    mine = db.session.scalar(select(func.count()).select_from(Enquiry)
-                             .where(Enquiry.agent == username, Enquiry.local_date == today))
-    return Counts(mine, team)
+    row = db.session.execute(_COUNTS_TODAY, {"agent": username, "today": local_day(now or utcnow())}).one()
+    return Counts(row.mine, row.team)
 
 
 def purge_notes(retention_days, now=None):
@@ -243,6 +262,16 @@ def categories(include_retired=False, query=None):
     return [c for c in rows if all(w in c.label.casefold() for w in words)]
 
 
+@dataclass(frozen=True)
+class Choices:
+    """The form's lists: categories grouped by department or company, targets by kind (Swedish
+    label), and a version that changes whenever either list does."""
+
+    categories: list
+    targets: list
+    version: str
+
+
 class ChoicesCache:
     """The form's category and target lists, read at most every `seconds` per web process.
 
@@ -260,14 +289,16 @@ class ChoicesCache:
         with self._lock:
             if self._value is not None and clock.monotonic() - self._read_at < self.seconds:
                 return self._value
-        value = (
-            db.session.execute(select(EnquiryCategory.id, EnquiryCategory.group_name, EnquiryCategory.name)
-                               .where(EnquiryCategory.active.is_(True))
-                               .order_by(EnquiryCategory.group_name, EnquiryCategory.name)).all(),
-            db.session.execute(select(EnquiryTarget.id, EnquiryTarget.kind, EnquiryTarget.name)
-                               .where(EnquiryTarget.active.is_(True))
-                               .order_by(EnquiryTarget.kind, EnquiryTarget.name)).all(),
-        )
+        categories = db.session.execute(select(EnquiryCategory.id, EnquiryCategory.group_name, EnquiryCategory.name)
+                                        .where(EnquiryCategory.active.is_(True))
+                                        .order_by(EnquiryCategory.group_name, EnquiryCategory.name)).all()
+        targets = db.session.execute(select(EnquiryTarget.id, EnquiryTarget.kind, EnquiryTarget.name)
+                                     .where(EnquiryTarget.active.is_(True))
+                                     .order_by(EnquiryTarget.kind, EnquiryTarget.name)).all()
+        by_kind = [(label, [t for t in targets if t.kind == kind]) for kind, label in TARGET_KINDS.items()]
+        content = repr([tuple(row) for row in categories + targets]).encode()
+        value = Choices(grouped(categories), [(label, rows) for label, rows in by_kind if rows],
+                        hashlib.blake2b(content, digest_size=8).hexdigest())
         with self._lock:
             self._value, self._read_at = value, clock.monotonic()
         return value
@@ -286,14 +317,9 @@ def _choices_cache():
     return cache
 
 
-def category_choices():
-    """The active categories as plain rows (id, group_name, name), for the form."""
-    return _choices_cache().get()[0]
-
-
-def target_choices():
-    """The active forwarding targets as plain rows (id, kind, name), for the form."""
-    return _choices_cache().get()[1]
+def choices():
+    """The form's active categories and targets as plain rows (id, group_name or kind, name), grouped."""
+    return _choices_cache().get()
 
 
 def _commit_list_change():

@@ -1,5 +1,5 @@
 """Enquiries: the agents' logging page (htmx, or plain POST and redirect) and the admins' lists."""
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from kundweb.auth.decorators import current_actor, role_required
@@ -34,29 +34,64 @@ def _reset(form, saved):
     return form
 
 
-def _logger_context(form, saved=None, undone=None, now=None):
+def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=None):
     now = now or utcnow()
     last = saved or services.last_enquiry(current_user.username)  # just saved: no need to ask
-    undo_seconds = current_app.config["ENQUIRY_UNDO_SECONDS"]
+    choices = services.choices()
     return {
         "form": form,
-        "categories": services.grouped(services.category_choices()),
-        "targets": services.target_choices(),
-        "crisis_messages": crisis.active_messages(now),
+        "categories": choices.categories,
+        "targets": choices.targets,
+        "form_state": "errors" if form.form_errors or form.errors else choices.version,
+        "crisis_messages": crisis.active_messages(now) if crisis_messages is None else crisis_messages,
         "counts": services.counts_today(current_user.username, now),
         "saved": saved,
         "undone": undone,
-        "undo": last if services.undoable(last, current_user.username, undo_seconds, now) else None,
+        "undo": last if _undoable(last, now) else None,
         "ready": bool(form.channel.data and form.category.data),
         "channels": CHANNELS,
         "outcomes": OUTCOMES,
-        "target_kinds": TARGET_KINDS,
     }
+
+
+def _undoable(enquiry, now):
+    return services.undoable(enquiry, current_user.username, current_app.config["ENQUIRY_UNDO_SECONDS"], now)
 
 
 def _page(form, status=200, **extra):
     return render("enquiries/log.html", fragment="enquiries/_logger.html", target=LOGGER,
                   **_logger_context(form, **extra)), status
+
+
+def _changed_parts(form):
+    """The parts of the posted form that differ from a fresh one; the rest the page already shows right.
+
+    The posted values are what the agent's form holds: only what they filled in, and a
+    category search they typed, need resetting after a save.
+    """
+    return {
+        "category": bool(request.form.get("q")),
+        "outcome": form.outcome.data != "direct" or form.target.data is not None,
+        "details": any(field.raw_data and field.raw_data[0] for field in (form.wait, form.note)),
+    }
+
+
+def _saved(form, saved, crisis_messages, now):
+    """The htmx answer to a save: only the parts of the form that change, out of band (_saved.html).
+
+    The whole form comes back instead when the form on the page says (form_state) that it
+    shows errors, or category and recipient lists older than this process's.
+    """
+    choices = services.choices()
+    if form.form_state.data and form.form_state.data != choices.version:
+        return _page(_reset(form, saved), saved=saved, now=now, crisis_messages=crisis_messages)
+    reset = _changed_parts(form)
+    html = render_template("enquiries/_saved.html", form=_reset(form, saved), reset=reset, saved=saved,
+                           undo=saved if _undoable(saved, now) else None, crisis_messages=crisis_messages,
+                           counts=services.counts_today(current_user.username, now),
+                           categories=choices.categories, targets=choices.targets, outcomes=OUTCOMES)
+    # The new undo line replaces the old one; everything else in the answer is out of band.
+    return html, 200, {"HX-Retarget": "#enquiry-undo"}
 
 
 @bp.route("/arenden")
@@ -69,22 +104,23 @@ def log_page():
 @role_required("agent")
 def log_enquiry():
     form = EnquiryForm()
+    now = utcnow()
+    crisis_messages = crisis.active_messages(now)
     if form.validate_on_submit():
         data = services.EnquiryInput(form.channel.data, form.category.data, form.outcome.data, form.target.data,
                                      form.wait.data, form.note.data, form.crisis_id(), form.submission_key.data)
         try:
-            enquiry, _ = services.log_enquiry(current_actor(), data,
-                                              [m.id for m in crisis.active_messages()])
+            enquiry, _ = services.log_enquiry(current_actor(), data, [m.id for m in crisis_messages], now)
         except services.EnquiryError as exc:
             form.form_errors.append(str(exc))
         else:
             if wants_fragment(LOGGER):
-                return _page(_reset(form, enquiry), saved=enquiry)
+                return _saved(form, enquiry, crisis_messages, now)
             flash(f"Ärendet är sparat: {enquiry.channel_label}, {enquiry.category.name}, "
                   f"{enquiry.outcome_label.lower()}.", "success")
             return redirect(url_for("enquiries.log_page"))
     # htmx swaps only 2xx answers (see base.html), so a fragment with errors must be a 200.
-    return _page(form, status=200 if wants_fragment(LOGGER) else 400)
+    return _page(form, status=200 if wants_fragment(LOGGER) else 400, now=now, crisis_messages=crisis_messages)
 
 
 @bp.route("/arenden/<int:enquiry_id>/angra", methods=["POST"])

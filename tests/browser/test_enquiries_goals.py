@@ -80,6 +80,43 @@ def test_agent_logs_three_enquiries_with_the_keyboard_and_the_dashboard_shows_th
     screenshot(agent, "goals_dashboard_this_month")
 
 
+def test_after_an_error_the_next_save_clears_it_and_a_quick_second_enter_logs_once(app, page):
+    """A wait time that is not one shows an error; the corrected save takes the whole form back to normal.
+    Enter pressed twice while the first save is under way logs one enquiry, not two."""
+    _seed(app)
+    agent = log_in(page, "agent")
+    agent.goto("/arenden")
+    today = agent.locator("#enquiry-today")
+    agent.get_by_label("Telefon").check()
+    agent.get_by_label("Kategori", exact=True).select_option(label="Bygglov")
+    wait = agent.get_by_label("Väntetid i kö (samtal)")
+    wait.fill("två minuter")
+    wait.press("Enter")
+    expect(agent.get_by_role("alert")).to_contain_text("Skriv väntetiden som sekunder")
+    expect(agent.locator("#wait")).to_have_attribute("aria-invalid", "true")
+    expect(today).to_contain_text("Du0")
+
+    agent.locator("#wait").fill("2:30")
+    agent.locator("#wait").press("Enter")
+    expect(today).to_contain_text("Du1")
+    expect(agent.get_by_role("alert")).to_have_count(0)
+    expect(agent.locator("#wait")).to_have_value("")
+    expect(agent.locator("#wait")).not_to_have_attribute("aria-invalid", "true")
+    save = agent.get_by_role("button", name="Spara ärendet")
+    expect(save).to_be_focused()
+
+    # A double Enter: the second submit comes while the first save is still under way (both in
+    # one script task, so the timing is certain). One enquiry, not two.
+    agent.evaluate("() => { const form = document.querySelector('form.enquiry-form');"
+                   " form.requestSubmit(); form.requestSubmit(); }")
+    expect(today).to_contain_text("Du2")
+    agent.wait_for_timeout(500)  # time for a second request, if one had gone out
+    expect(today).to_contain_text("Du2")
+    expect(save).to_be_focused()
+    save.press("Enter")  # the next enquiry is saved as usual
+    expect(today).to_contain_text("Du3")
+
+
 def test_demo_dashboard_and_public_results(app, page, axe_check):
     """With the demo's two years of figures: the charts tell a story, the public page shows closed months."""
     from kundweb.demo.goals_seed import seed_goals
