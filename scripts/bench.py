@@ -1100,7 +1100,7 @@ def run_in_process(scenarios, env):
             log(f"in-process comparison for {s.name}")
             outcome = s.in_process(env)
             log(f"  {outcome['what']}: {outcome['value_ms']:.1f} ms vs {outcome['baseline_ms']:.1f} ms "
-                f"= {outcome['ratio']:.2f}x (at most {s.in_process_max_ratio:g}x)")
+                f"= {outcome['ratio']:.3g}x (at most {s.in_process_max_ratio:g}x)")
             done.append((s, outcome))
     return done
 
@@ -1110,7 +1110,7 @@ def comparisons_table(comparisons):
             "|---|---|---:|---:|---:|---:|:---:|---|"]
     for s, c in comparisons:
         met = "yes" if c["ratio"] <= s.in_process_max_ratio else "**NO**"
-        rows.append(f"| {s.name} | {c['what']} | {c['value_ms']:.1f} | {c['baseline_ms']:.1f} | {c['ratio']:.2f} "
+        rows.append(f"| {s.name} | {c['what']} | {c['value_ms']:.1f} | {c['baseline_ms']:.1f} | {c['ratio']:.3g} "
                     f"| <= {s.in_process_max_ratio:g} | {met} | {c.get('note', '')} |")
     return "\n".join(rows)
 

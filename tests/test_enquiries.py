@@ -331,6 +331,25 @@ def test_without_javascript_the_form_posts_and_redirects(app, login_as, category
     assert _count_in(app) == 1
 
 
+@pytest.mark.parametrize("channel, kind", [("telefon", "call"), ("epost", "email"), ("besok", None)])
+def test_an_enquiry_handed_over_for_registration_leads_to_the_registration_form(app, login_as, category,
+                                                                                channel, kind):
+    client = login_as("agent")
+    html = client.post("/arenden", data=_form(client, category.id, channel=channel, outcome="registry"),
+                       headers=HTMX).get_data(as_text=True)
+    link = re.search(r'href="(/handlingar/ny\?[^"]*)">Registrera handlingen nu', html).group(1)
+    assert (f"slag={kind}" in link) if kind else ("slag" not in link)
+    assert "mottagen_av=unit" in link
+    form = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert re.search(r'value="unit"[^>]*checked|checked[^>]*value="unit"', form)
+    direct = client.post("/arenden", data=_form(client, category.id, channel=channel, outcome="direct"),
+                         headers=HTMX).get_data(as_text=True)
+    assert "Registrera handlingen nu" not in direct
+    # Without JavaScript the save goes straight on to the registration form.
+    response = client.post("/arenden", data=_form(client, category.id, channel=channel, outcome="registry"))
+    assert response.status_code == 302 and "/handlingar/ny?" in response.headers["Location"]
+
+
 def test_errors_come_back_in_the_fragment_for_htmx_and_as_a_page_without(app, login_as, category):
     client = login_as("agent")
     data = _form(client, category.id, outcome="forwarded")

@@ -18,6 +18,9 @@ OUTCOMES = {
     "registry": "Lämnad för registrering som allmän handling",
     "callback": "Återkoppling",
 }
+# The public-record kind (kundweb/records) an enquiry handed over for registration most likely is;
+# other channels leave the kind to the agent.
+RECORD_KINDS = {"telefon": "call", "epost": "email"}
 TARGET_KINDS = {
     "unit": "Förvaltning eller enhet",
     "company": "Kommunalt bolag",
@@ -108,3 +111,7 @@ class Enquiry(db.Model):
     @property
     def outcome_label(self):
         return OUTCOMES.get(self.outcome, self.outcome)
+
+    @property
+    def record_kind(self):
+        return RECORD_KINDS.get(self.channel)

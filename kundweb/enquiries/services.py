@@ -20,7 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from kundweb.audit import services as audit
 from kundweb.database import utcnow
-from kundweb.enquiries.models import CHANNELS, OUTCOMES, TARGET_KINDS, Enquiry, EnquiryCategory, EnquiryTarget
+from kundweb.enquiries.models import (
+    CHANNELS, OUTCOMES, RECORD_KINDS, TARGET_KINDS, Enquiry, EnquiryCategory, EnquiryTarget,
+)
 from kundweb.extensions import db
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -175,6 +177,10 @@ class Logged:
     @property
     def outcome_label(self):
         return OUTCOMES.get(self.outcome, self.outcome)
+
+    @property
+    def record_kind(self):
+        return RECORD_KINDS.get(self.channel)
 
 
 def _by_key(key):

@@ -118,6 +118,8 @@ def log_enquiry():
                 return _saved(form, enquiry, crisis_messages, now)
             flash(f"Ärendet är sparat: {enquiry.channel_label}, {enquiry.category.name}, "
                   f"{enquiry.outcome_label.lower()}.", "success")
+            if enquiry.outcome == "registry":  # handed over for registration: the form for that next
+                return redirect(url_for("records.new", slag=enquiry.record_kind, mottagen_av="unit"))
             return redirect(url_for("enquiries.log_page"))
     # htmx swaps only 2xx answers (see base.html), so a fragment with errors must be a 200.
     return _page(form, status=200 if wants_fragment(LOGGER) else 400, now=now, crisis_messages=crisis_messages)
