@@ -138,7 +138,7 @@ def test_roles_from_nested_groups_in_demo_directory(app, app_context):
 def test_session_token_is_stored_only_as_a_hash(app, app_context):
     token, session = services.log_in("anna", "demo-anna", "10.0.0.1", ldap_client.get_directory(app))
     assert token not in session.token_hash
-    assert services.load_session(token, ldap_client.get_directory(app)) is session
+    assert services.load_session(token, ldap_client.get_directory(app)).token_hash == session.token_hash
     assert services.load_session(token + "x", ldap_client.get_directory(app)) is None
 
 
@@ -166,5 +166,42 @@ def test_recheck_with_directory_down_keeps_the_session(app, app_context):
             raise ldap_client.DirectoryUnavailable("timed out")
 
     due = utcnow() + timedelta(seconds=app.config["ROLE_RECHECK_SECONDS"] + 1)
-    assert services.load_session(token, DownDirectory(), now=due) is session
-    assert session.ended_at is None and "agent" in session.role_set
+    loaded = services.load_session(token, DownDirectory(), now=due)
+    assert loaded.token_hash == session.token_hash and "agent" in loaded.role_set
+    assert session.ended_at is None
+
+
+def test_a_session_ended_elsewhere_is_refused_at_the_next_load(app, app_context):
+    """Another worker's logout (or a disabled account) is seen at once: nothing is cached between loads."""
+    directory = ldap_client.get_directory(app)
+    token, session = services.log_in("bertil", "demo-bertil", "10.0.0.1", directory)
+    assert services.load_session(token, directory) is not None
+    with db.engine.begin() as other_process:
+        other_process.execute(db.update(UserSession).where(UserSession.token_hash == session.token_hash)
+                              .values(ended_at=utcnow(), end_reason="logout"))
+    assert services.load_session(token, directory) is None
+
+
+def test_idle_session_is_ended_and_refused(app, app_context):
+    directory = ldap_client.get_directory(app)
+    token, session = services.log_in("bertil", "demo-bertil", "10.0.0.1", directory)
+    later = utcnow() + timedelta(hours=app.config["SESSION_IDLE_HOURS"], minutes=1)
+    assert services.load_session(token, directory, now=later) is None
+    assert db.session.get(UserSession, session.token_hash).end_reason == "idle-timeout"
+    assert services.load_session(token, directory) is None
+
+
+def test_last_seen_is_written_at_most_once_a_minute(app, app_context):
+    directory = ldap_client.get_directory(app)
+    token, session = services.log_in("bertil", "demo-bertil", "10.0.0.1", directory)
+    logged_in_at = session.last_seen_at
+
+    def stored_last_seen():
+        return db.session.scalar(db.select(UserSession.last_seen_at)
+                                 .where(UserSession.token_hash == session.token_hash))
+
+    assert services.load_session(token, directory, now=logged_in_at + timedelta(seconds=30)) is not None
+    assert stored_last_seen() == logged_in_at
+    two_minutes = logged_in_at + timedelta(minutes=2)
+    assert services.load_session(token, directory, now=two_minutes).last_seen_at == two_minutes
+    assert stored_last_seen() == two_minutes

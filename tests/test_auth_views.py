@@ -84,6 +84,23 @@ def test_logout_ends_the_session_on_the_server_and_a_replayed_cookie_is_refused(
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_a_session_ended_by_another_process_stops_working_at_the_next_request(app, client, login_as):
+    """No worker keeps a session it has seen: an end written elsewhere (logout in another
+    worker, a disabled account found by the re-check) refuses the very next request."""
+    from kundweb.auth.models import UserSession
+    from kundweb.database import utcnow
+    from kundweb.extensions import db
+
+    login_as("agent")
+    assert client.get("/katalog?q=an", headers={"HX-Request": "true", "HX-Target": "directory-results"}
+                      ).status_code == 200
+    with app.app_context(), db.engine.begin() as other_process:
+        other_process.execute(db.update(UserSession).values(ended_at=utcnow(), end_reason="account-disabled"))
+    response = client.get("/katalog?q=an", headers={"HX-Request": "true", "HX-Target": "directory-results"})
+    assert response.status_code in (302, 401) or "/login" in response.headers.get("HX-Redirect", "")
+    assert client.get("/start/agent").status_code == 302
+
+
 def test_logout_requires_post(client, login_as):
     login_as("employee")
     assert client.get("/logout").status_code == 405

@@ -6,6 +6,7 @@ import pytest
 
 from kundweb.database import utcnow
 from kundweb.directory import services, sync
+from kundweb.directory.models import FunctionalEntry
 from kundweb.directory.search import fold, parse_query, search, sort_key
 from kundweb.extensions import db
 from tests.directory_helpers import account, add_demo_users, add_person
@@ -200,6 +201,22 @@ def test_each_hit_links_to_its_entry(people, login_as):
     link = re.search(r'href="(/katalog/person/\d+)"', html).group(1)
     entry = client.get(link).get_data(as_text=True)
     assert "Åsa Östlund" in entry and "4711" in entry and "Nås bäst på mobilen." in entry
+
+
+def test_hit_links_are_what_url_for_builds_under_a_path_prefix_too(app, people, login_as):
+    client = login_as("agent")
+    html = client.get("/katalog?q=ostlund", headers=FRAGMENT, base_url="http://localhost/intranet/").get_data(as_text=True)
+    html += client.get("/katalog?q=lanekort", headers=FRAGMENT,
+                       base_url="http://localhost/intranet/").get_data(as_text=True)
+    links = re.findall(r'class="hit__link" href="([^"]+)"', html)
+    with app.test_request_context("/katalog", base_url="http://localhost/intranet/"):
+        from flask import url_for
+
+        expected = {url_for("directory.person", person_id=people[name]) for name in people}
+        expected |= {url_for("directory.function", function_id=function.id) for function in FunctionalEntry.query}
+    assert links and set(links) <= expected
+    assert any("/intranet/katalog/funktion/" in link for link in links)
+    assert any("/intranet/katalog/person/" in link for link in links)
 
 
 def test_employees_may_not_search_the_directory(people, login_as):

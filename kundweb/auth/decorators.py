@@ -41,6 +41,9 @@ class CurrentUser:
 def init_login_manager(app):
     from kundweb import ldap_client
     from kundweb.auth import services
+    from kundweb.auth.cookies import SessionCookies
+
+    app.session_interface = SessionCookies()
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Logga in för att fortsätta."

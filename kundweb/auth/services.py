@@ -3,8 +3,8 @@ import hashlib
 import logging
 import re
 import secrets
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from flask import current_app
 
@@ -173,26 +173,76 @@ def _check_throttle(username_key, remote_addr, now):
             raise LoginThrottled(wait)
 
 
+@dataclass(frozen=True, slots=True)
+class OpenSession:
+    """What a request knows of its open session: read anew from the database on every request."""
+
+    token_hash: str
+    username: str
+    display_name: str
+    email: str
+    directory_guid: str
+    roles: str
+    last_seen_at: datetime
+    roles_checked_at: datetime
+
+    @property
+    def role_set(self):
+        return frozenset(filter(None, self.roles.split(",")))
+
+    @classmethod
+    def of(cls, session):
+        """The OpenSession of a UserSession row."""
+        return cls(session.token_hash, session.username, session.display_name, session.email,
+                   session.directory_guid, session.roles, session.last_seen_at, session.roles_checked_at)
+
+
+_sessions = UserSession.__table__
+# Core, not the ORM: this runs before every logged-in request, and building a UserSession
+# object cost more than the query. Rows are never cached: an ended session must fail on
+# the very next request, in every process.
+_OPEN_SESSION_QUERY = (
+    db.select(_sessions.c.username, _sessions.c.display_name, _sessions.c.email, _sessions.c.directory_guid,
+              _sessions.c.roles, _sessions.c.last_seen_at, _sessions.c.roles_checked_at, _sessions.c.ended_at)
+    .where(_sessions.c.token_hash == db.bindparam("key"))
+)
+_TOUCH_SESSION = (
+    db.update(_sessions).where(_sessions.c.token_hash == db.bindparam("key"))
+    .values(last_seen_at=db.bindparam("now"))
+)
+
+
 def load_session(token, directory, now=None):
-    """The open session for a cookie token, re-checked against AD when due; else None."""
+    """The open session (an OpenSession) for a cookie token, re-checked against AD when due; else None."""
     if not token:
         return None
     now = now or utcnow()
     config = current_app.config
-    session = db.session.get(UserSession, hash_token(token))
-    if session is None or session.ended_at is not None:
+    token_hash = hash_token(token)
+    row = db.session.connection().execute(_OPEN_SESSION_QUERY, {"key": token_hash}).first()
+    if row is None or row.ended_at is not None:
         return None
-    if now - session.last_seen_at > timedelta(hours=config["SESSION_IDLE_HOURS"]):
-        end_session(session, "idle-timeout", now)
-        return None
-    if now - session.roles_checked_at >= timedelta(seconds=config["ROLE_RECHECK_SECONDS"]):
+    idle = now - row.last_seen_at > timedelta(hours=config["SESSION_IDLE_HOURS"])
+    if idle or now - row.roles_checked_at >= timedelta(seconds=config["ROLE_RECHECK_SECONDS"]):
+        # Rare (a few times an hour per user): these writes go through the ORM row.
+        session = db.session.get(UserSession, token_hash)
+        if session is None or session.ended_at is not None:
+            return None
+        if idle:
+            end_session(session, "idle-timeout", now)
+            return None
         session = recheck_session(session, directory, now)
         if session is None:
             return None
-    if now - session.last_seen_at > timedelta(minutes=1):  # one write a minute, not per request
-        session.last_seen_at = now
+        opened = OpenSession.of(session)
+    else:
+        opened = OpenSession(token_hash, row.username, row.display_name, row.email, row.directory_guid,
+                             row.roles, row.last_seen_at, row.roles_checked_at)
+    if now - opened.last_seen_at > timedelta(minutes=1):  # one write a minute, not per request
+        db.session.execute(_TOUCH_SESSION, {"key": token_hash, "now": now})
         db.session.commit()
-    return session
+        opened = replace(opened, last_seen_at=now)
+    return opened
 
 
 def recheck_session(session, directory, now):
@@ -232,6 +282,13 @@ def end_session(session, reason, now=None, actor=None):
     action = "auth.logout" if reason == "logout" else "auth.session_ended"
     audit.record(action, actor or audit.SYSTEM, "user", session.username, {"reason": reason}, now)
     db.session.commit()
+
+
+def log_out(open_session, actor, now=None):
+    """End the session a request is using (an OpenSession); audited as a logout."""
+    session = db.session.get(UserSession, open_session.token_hash)
+    if session is not None and session.ended_at is None:
+        end_session(session, "logout", now, actor=actor)
 
 
 def purge_old_sessions(now=None, keep_days=30):

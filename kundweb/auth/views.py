@@ -40,7 +40,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    services.end_session(current_user.session, "logout", actor=current_actor())
+    services.log_out(current_user.session, current_actor())
     logout_user()
     session.clear()
     response = redirect(url_for("auth.login", logged_out=1))
