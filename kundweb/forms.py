@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
+from wtforms.fields.choices import SelectChoice
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -12,6 +13,11 @@ class Form(FlaskForm):
 
     class Meta:
         locales = ("sv_SE", "sv")
+
+
+def select_choices(labels):
+    """{value: label} as SelectChoice objects: tuples are deprecated, and warned about on every form built."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 class LocalDateTimeField(DateTimeLocalField):

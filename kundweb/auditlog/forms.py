@@ -3,14 +3,15 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from kundweb.audit.labels import AREAS
-from kundweb.forms import Form
+from kundweb.forms import Form, select_choices
 
 
 class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    area = SelectField("Område", choices=[("", "Alla områden")] + [(key, label) for key, (label, _) in AREAS.items()],
+    area = SelectField("Område", choices=select_choices({"": "Alla områden",
+                                                          **{key: label for key, (label, _) in AREAS.items()}}),
                        validators=[Optional()])
     actor = StringField("Vem (användarnamn)", validators=[Optional(), Length(max=128)],
                         description="T.ex. ”bertil”. Lämna tomt för alla.")

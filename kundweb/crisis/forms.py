@@ -3,7 +3,7 @@ from wtforms import BooleanField, RadioField, StringField, TextAreaField, TimeFi
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from kundweb.crisis.models import SEVERITIES
-from kundweb.forms import Form, LocalDateTimeField
+from kundweb.forms import Form, LocalDateTimeField, select_choices
 
 
 class MessageForm(Form):
@@ -13,7 +13,7 @@ class MessageForm(Form):
         "Text", validators=[DataRequired("Skriv meddelandets text."), Length(max=5000)],
         description="Tom rad ger nytt stycke. Länkar: skriv adressen (https://…) eller [text](https://…). "
                     "HTML visas som text.")
-    severity = RadioField("Allvarlighetsgrad", choices=list(SEVERITIES.items()), default="warning",
+    severity = RadioField("Allvarlighetsgrad", choices=select_choices(SEVERITIES), default="warning",
                           validators=[DataRequired("Välj allvarlighetsgrad.")])
     hours_opens = TimeField("Kundcenter öppnar", validators=[Optional()],
                             description="Fyll i om Kundcenter ska ha utökade öppettider medan meddelandet visas.")

@@ -2,16 +2,10 @@
 import re
 
 from wtforms import HiddenField, RadioField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from kundweb.enquiries.models import CHANNELS, OUTCOMES, TARGET_KINDS
-from kundweb.forms import Form
-
-
-def _choices(labels):
-    """SelectChoice objects: tuples are deprecated, and warning about them costs time on every form built."""
-    return [SelectChoice(value, label) for value, label in labels.items()]
+from kundweb.forms import Form, select_choices
 
 
 class WaitField(StringField):
@@ -44,10 +38,10 @@ class EnquiryForm(Form):
         # again would cost a second signature on every save.
         csrf = False
 
-    channel = RadioField("Kanal", choices=_choices(CHANNELS), validators=[DataRequired("Välj kanal.")])
+    channel = RadioField("Kanal", choices=select_choices(CHANNELS), validators=[DataRequired("Välj kanal.")])
     category = SelectField("Kategori", coerce=int, validate_choice=False,
                            validators=[DataRequired("Välj en kategori ur listan.")])
-    outcome = RadioField("Utfall", choices=_choices(OUTCOMES), default="direct",
+    outcome = RadioField("Utfall", choices=select_choices(OUTCOMES), default="direct",
                          validators=[DataRequired("Välj hur ärendet avslutades.")])
     target = SelectField("Vidarebefordrad till", coerce=lambda v: int(v) if v else None, validate_choice=False,
                          validators=[Optional()], description="Fyll i när utfallet är ”Vidarebefordrad”.")
@@ -72,7 +66,7 @@ class CategoryForm(Form):
 
 
 class TargetForm(Form):
-    kind = SelectField("Sort", choices=_choices(TARGET_KINDS), default="unit")
+    kind = SelectField("Sort", choices=select_choices(TARGET_KINDS), default="unit")
     name = StringField("Namn", validators=[DataRequired("Skriv mottagarens namn."), Length(max=200)])
 
 

@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from kundweb.forms import Form
+from kundweb.forms import Form, select_choices
 from kundweb.goals.imports import FORMATS
 from kundweb.goals.kpi import GOALS
 
@@ -39,7 +39,7 @@ class MonthField(StringField):
 
 
 class TargetForm(Form):
-    goal = SelectField("Mål", choices=[(g.key, g.name) for g in GOALS.values()])
+    goal = SelectField("Mål", choices=select_choices({g.key: g.name for g in GOALS.values()}))
     value = NumberField("Målvärde", validators=[InputRequired("Ange målvärdet.")],
                         description="Procent. För webben: bland de bästa så här många procenten. "
                                     "För e-tjänster: ökning i procentenheter (0 = högre än året innan).")
@@ -52,7 +52,7 @@ class TelephonyImportForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="tel", **kwargs)
 
-    kind = RadioField("Format", choices=[("telephony_day", "En rad per dag"), ("telephony_call", "En rad per samtal")],
+    kind = RadioField("Format", choices=select_choices({"telephony_day": "En rad per dag", "telephony_call": "En rad per samtal"}),
                       default="telephony_day", validators=[DataRequired("Välj format.")])
     file = FileField("CSV-fil", validators=[FileRequired("Välj en fil.")])
     # Which header of the file holds each column; empty = the accepted names in the README.
@@ -85,7 +85,7 @@ class SurveyMonthForm(Form):
         super().__init__(*args, prefix="month", **kwargs)
 
     month = MonthField("Månad", validators=[DataRequired("Ange månad.")])
-    scale = RadioField("Skala", choices=[("5", "5 steg (1–5)"), ("4", "4 steg")], default="5")
+    scale = RadioField("Skala", choices=select_choices({"5": "5 steg (1–5)", "4": "4 steg"}), default="5")
     answer_1 = IntegerField("Svar 1 (minst nöjd)", validators=[Optional(), NumberRange(min=0)])
     answer_2 = IntegerField("Svar 2", validators=[Optional(), NumberRange(min=0)])
     answer_3 = IntegerField("Svar 3", validators=[Optional(), NumberRange(min=0)])

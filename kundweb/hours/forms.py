@@ -6,7 +6,7 @@ every label points at its own input.
 from wtforms import BooleanField, DateField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from kundweb.forms import Form, LocalDateTimeField
+from kundweb.forms import Form, LocalDateTimeField, select_choices
 from kundweb.hours.services import EXCEPTION_KINDS
 
 
@@ -34,7 +34,7 @@ class ExceptionForm(Form):
         super().__init__(*args, prefix="exception", **kwargs)
 
     day = DateField("Datum", validators=[DataRequired("Ange datum.")])
-    kind = SelectField("Typ", choices=list(EXCEPTION_KINDS.items()), default="closed")
+    kind = SelectField("Typ", choices=select_choices(EXCEPTION_KINDS), default="closed")
     opens = TimeField("Öppnar", validators=[Optional()])
     closes = TimeField("Stänger", validators=[Optional()])
     note = StringField("Anledning", validators=[Length(max=200)], description="T.ex. ”Personalutbildning”.")

@@ -6,18 +6,18 @@ from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectFiel
 from wtforms.validators import InputRequired, Length, Optional
 
 from kundweb.database import utcnow
-from kundweb.forms import Form, LocalDateTimeField
+from kundweb.forms import Form, LocalDateTimeField, select_choices
 from kundweb.records.models import KINDS, STATUSES
 
 ACCEPTED_FILES = ".wav,.mp3,.m4a,.ogg,.eml,audio/*,message/rfc822"
-CONCERNS = [("yes", "Ja – det ska dokumenteras i verksamhetssystemet"),
-            ("no", "Nej – det är av ringa betydelse")]
+CONCERNS = select_choices({"yes": "Ja – det ska dokumenteras i verksamhetssystemet",
+                           "no": "Nej – det är av ringa betydelse"})
 
 
 class ItemFields(Form):
     """What a registration and a correction share."""
 
-    kind = RadioField("Vad har du fått?", choices=list(KINDS.items()),
+    kind = RadioField("Vad har du fått?", choices=select_choices(KINDS),
                       validators=[InputRequired("Välj vad det är för slags meddelande.")])
     arrived_at = LocalDateTimeField("När kom det in?", validators=[InputRequired("Ange när meddelandet kom in.")],
                                     description="Tiden då det faktiskt kom in, inte när du läste det.")
@@ -34,7 +34,7 @@ class ItemFields(Form):
 
 
 class RegisterForm(ItemFields):
-    received_by = RadioField("Vem tog emot det?", choices=[("me", "Jag själv"), ("unit", "Kundcenter")],
+    received_by = RadioField("Vem tog emot det?", choices=select_choices({"me": "Jag själv", "unit": "Kundcenter"}),
                              default="me")
     attachment = FileField("Ljudfil eller e-postmeddelande (valfritt)",
                            description="Röstmeddelandets ljudfil (wav, mp3, m4a, ogg) eller e-postmeddelandet "
@@ -64,7 +64,7 @@ class CorrectionForm(ItemFields):
 class DocumentForm(Form):
     def __init__(self, *args, systems=(), **kwargs):
         super().__init__(*args, prefix="doc", **kwargs)
-        self.system.choices = [("", "Välj system")] + [(str(s.id), s.name) for s in systems]
+        self.system.choices = select_choices({"": "Välj system", **{str(s.id): s.name for s in systems}})
 
     system = SelectField("Verksamhetssystem", validators=[InputRequired("Välj verksamhetssystem.")])
     reference = StringField("Ärende- eller dokumentnummer där", validators=[
@@ -88,10 +88,10 @@ class SearchForm(Form):
     number = StringField("Diarienummer", validators=[Optional(), Length(max=40)])
     date_from = DateField("Kom in från och med", validators=[Optional()])
     date_to = DateField("till och med", validators=[Optional()])
-    kind = SelectField("Slag", choices=[("", "Alla")] + list(KINDS.items()), validators=[Optional()])
+    kind = SelectField("Slag", choices=select_choices({"": "Alla", **KINDS}), validators=[Optional()])
     sender = StringField("Avsändare", validators=[Optional(), Length(max=100)])
     text = StringField("Beskrivningen innehåller", validators=[Optional(), Length(max=100)])
-    status = SelectField("Status", choices=[("", "Alla")] + list(STATUSES.items()), validators=[Optional()])
+    status = SelectField("Status", choices=select_choices({"": "Alla", **STATUSES}), validators=[Optional()])
 
 
 class BusinessSystemForm(Form):
