@@ -8,18 +8,17 @@ approved case takes effect, which the scheduler does on the case's effective dat
 """
 import os
 import re
-import time
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kundweb.audit import services as audit
+from kundweb.caching import Expiring, per_app
 from kundweb.companies import files
 from kundweb.companies.models import CASE_STATES, CaseAttachment, CaseEvent, Company, CompanyTopic, OptOutCase
 from kundweb.database import utcnow
@@ -700,30 +699,32 @@ def search_notes(query, unit_names=()):
 
 
 _INDEX_QUERY = db.select(Company.id, Company.name, CompanyTopic.name).outerjoin(CompanyTopic)
-_INDEX_KEY = "kundweb_company_search_index"
 
 
-def _search_index():
-    """{company id: (folded name and topics, all their words)}, read at most COMPANY_SEARCH_CACHE_SECONDS ago."""
-    app = current_app._get_current_object()
-    seconds = app.config.get("COMPANY_SEARCH_CACHE_SECONDS", 5)
-    cached = app.extensions.get(_INDEX_KEY)
-    if cached and time.monotonic() - cached[0] < seconds:
-        return cached[1]
+def _read_search_index():
+    """{company id: (folded name and topics, all their words)} from the database."""
     # A pooled connection straight from the engine: cheaper than the ORM session, on the search's hot path.
     with db.engine.connect() as connection:
         texts = {}
         for company_id, name, topic in connection.execute(_INDEX_QUERY):
             texts.setdefault(company_id, {fold(name)}).add(fold(topic or ""))
-    index = {company_id: (frozenset(folded), tuple(w for text in folded for w in text.split()))
-             for company_id, folded in texts.items()}
-    app.extensions[_INDEX_KEY] = (time.monotonic(), index)
-    return index
+    return {company_id: (frozenset(folded), tuple(w for text in folded for w in text.split()))
+            for company_id, folded in texts.items()}
+
+
+def _search_index_cache():
+    """The index as read at most COMPANY_SEARCH_CACHE_SECONDS ago in this web process."""
+    return per_app("kundweb_company_search_index",
+                   lambda app: Expiring(app.config.get("COMPANY_SEARCH_CACHE_SECONDS", 5), _read_search_index))
+
+
+def _search_index():
+    return _search_index_cache().get()
 
 
 def _forget_search_index():
     """After a change to names or topics: this process searches the new ones at once."""
-    current_app.extensions.pop(_INDEX_KEY, None)
+    _search_index_cache().forget()
 
 
 def forwarding_target(company_id):

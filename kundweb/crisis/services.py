@@ -7,16 +7,15 @@ import hashlib
 import logging
 import re
 import threading
-import time as clock
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from kundweb.audit import services as audit
+from kundweb.caching import Expiring, per_app
 from kundweb.crisis.models import SEVERITIES, CrisisMessage, CrisisScript, CrisisSubscriber, CrisisTransition
 from kundweb.database import UTCDateTime, utcnow
 from kundweb.extensions import db
@@ -76,7 +75,15 @@ _NOT_ENDED = (
 )
 
 
-class ScheduleCache:
+def _not_ended_messages(now):
+    """The published, not yet ended messages (plain rows)."""
+    # A pooled connection straight from the engine: the ORM session's bookkeeping
+    # would cost more than the query itself on this hot path.
+    with db.engine.connect() as connection:
+        return [ActiveMessage(*row) for row in connection.execute(_NOT_ENDED, {"now": now})]
+
+
+class ScheduleCache(Expiring):
     """The published, not yet ended messages, as read from the database at most `seconds` ago.
 
     Activity itself (starts_at <= now < ends_at) is decided on every request from
@@ -86,54 +93,30 @@ class ScheduleCache:
     """
 
     def __init__(self, seconds):
-        self.seconds = seconds
-        self._lock = threading.Lock()
-        self._rows = None
-        self._read_at = 0.0
+        super().__init__(seconds, _not_ended_messages)
         self._rendered = {}  # response kind -> (etag, body): the feeds only change with the etag
-
-    def rows(self, now):
-        if self.seconds > 0:
-            with self._lock:
-                if self._rows is not None and clock.monotonic() - self._read_at < self.seconds:
-                    return self._rows
-        # A pooled connection straight from the engine: the ORM session's bookkeeping
-        # would cost more than the query itself on this hot path.
-        with db.engine.connect() as connection:
-            rows = [ActiveMessage(*row) for row in connection.execute(_NOT_ENDED, {"now": now})]
-        with self._lock:
-            self._rows, self._read_at = rows, clock.monotonic()
-        return rows
+        self._rendered_lock = threading.Lock()
 
     def rendered(self, kind, etag, render):
         """The body for `kind` at this etag, rendered once per change instead of per request."""
-        with self._lock:
+        with self._rendered_lock:
             cached = self._rendered.get(kind)
         if cached and cached[0] == etag:
             return cached[1]
         body = render()
-        with self._lock:
+        with self._rendered_lock:
             self._rendered[kind] = (etag, body)
         return body
 
-    def forget(self):
-        with self._lock:
-            self._rows = None
-
 
 def schedule_cache():
-    app = current_app._get_current_object()
-    cache = app.extensions.get("kundweb_crisis_schedule")
-    if cache is None:
-        cache = app.extensions.setdefault("kundweb_crisis_schedule",
-                                          ScheduleCache(app.config["CRISIS_SCHEDULE_CACHE_SECONDS"]))
-    return cache
+    return per_app("kundweb_crisis_schedule", lambda app: ScheduleCache(app.config["CRISIS_SCHEDULE_CACHE_SECONDS"]))
 
 
 def active_messages(now=None):
     """Published messages with starts_at <= now < ends_at, most severe first."""
     now = now or utcnow()
-    active = [m for m in schedule_cache().rows(now)
+    active = [m for m in schedule_cache().get(now)
               if m.starts_at <= now and (m.ends_at is None or now < m.ends_at)]
     return sorted(active, key=lambda m: (SEVERITY_ORDER.get(m.severity, 9), -m.starts_at.timestamp()))
 

@@ -29,6 +29,22 @@ TARGET_KINDS = {
 }
 
 
+class EnquiryLabels:
+    """What pages show of an enquiry's codes; shared by a stored Enquiry and a just-logged one."""
+
+    @property
+    def channel_label(self):
+        return CHANNELS.get(self.channel, self.channel)
+
+    @property
+    def outcome_label(self):
+        return OUTCOMES.get(self.outcome, self.outcome)
+
+    @property
+    def record_kind(self):
+        return RECORD_KINDS.get(self.channel)
+
+
 class EnquiryCategory(db.Model):
     """A "volume question" enquiries are logged under, grouped by department or company.
 
@@ -72,7 +88,7 @@ class EnquiryTarget(db.Model):
         return TARGET_KINDS.get(self.kind, self.kind)
 
 
-class Enquiry(db.Model):
+class Enquiry(EnquiryLabels, db.Model):
     """One logged enquiry. The official counts behind the service goals.
 
     `local_date` and `month` are the Europe/Stockholm date and month of `created_at`,
@@ -103,15 +119,3 @@ class Enquiry(db.Model):
 
     category = db.relationship(EnquiryCategory, lazy="joined")
     target = db.relationship(EnquiryTarget, lazy="joined")
-
-    @property
-    def channel_label(self):
-        return CHANNELS.get(self.channel, self.channel)
-
-    @property
-    def outcome_label(self):
-        return OUTCOMES.get(self.outcome, self.outcome)
-
-    @property
-    def record_kind(self):
-        return RECORD_KINDS.get(self.channel)

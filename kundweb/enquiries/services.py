@@ -8,20 +8,18 @@ audit log: it is kept for good, and notes must be purgeable.
 import hashlib
 import re
 import secrets
-import threading
-import time as clock
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kundweb.audit import services as audit
+from kundweb.caching import Expiring, per_app
 from kundweb.database import utcnow
 from kundweb.enquiries.models import (
-    CHANNELS, OUTCOMES, RECORD_KINDS, TARGET_KINDS, Enquiry, EnquiryCategory, EnquiryTarget,
+    CHANNELS, OUTCOMES, TARGET_KINDS, Enquiry, EnquiryCategory, EnquiryLabels, EnquiryTarget,
 )
 from kundweb.extensions import db
 
@@ -154,7 +152,7 @@ class Named:
 
 
 @dataclass(frozen=True)
-class Logged:
+class Logged(EnquiryLabels):
     """A just-logged enquiry as plain values, with the same attributes the pages use of an Enquiry."""
 
     id: int
@@ -169,18 +167,6 @@ class Logged:
     target: Named | None
     note: str | None
     crisis_id: int | None
-
-    @property
-    def channel_label(self):
-        return CHANNELS.get(self.channel, self.channel)
-
-    @property
-    def outcome_label(self):
-        return OUTCOMES.get(self.outcome, self.outcome)
-
-    @property
-    def record_kind(self):
-        return RECORD_KINDS.get(self.channel)
 
 
 def _by_key(key):
@@ -278,49 +264,29 @@ class Choices:
     version: str
 
 
-class ChoicesCache:
-    """The form's category and target lists, read at most every `seconds` per web process.
-
-    The form is rendered after every save; the lists change a few times a year. A change
-    made in this process is seen at once, one made in another process after `seconds`.
-    A save is always checked against the database, so a just-retired category is refused.
-    """
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-        self._lock = threading.Lock()
-        self._value, self._read_at = None, 0.0
-
-    def get(self):
-        with self._lock:
-            if self._value is not None and clock.monotonic() - self._read_at < self.seconds:
-                return self._value
-        categories = db.session.execute(select(EnquiryCategory.id, EnquiryCategory.group_name, EnquiryCategory.name)
-                                        .where(EnquiryCategory.active.is_(True))
-                                        .order_by(EnquiryCategory.group_name, EnquiryCategory.name)).all()
-        targets = db.session.execute(select(EnquiryTarget.id, EnquiryTarget.kind, EnquiryTarget.name)
-                                     .where(EnquiryTarget.active.is_(True))
-                                     .order_by(EnquiryTarget.kind, EnquiryTarget.name)).all()
-        by_kind = [(label, [t for t in targets if t.kind == kind]) for kind, label in TARGET_KINDS.items()]
-        content = repr([tuple(row) for row in categories + targets]).encode()
-        value = Choices(grouped(categories), [(label, rows) for label, rows in by_kind if rows],
-                        hashlib.blake2b(content, digest_size=8).hexdigest())
-        with self._lock:
-            self._value, self._read_at = value, clock.monotonic()
-        return value
-
-    def forget(self):
-        with self._lock:
-            self._value = None
+def _read_choices():
+    """The form's category and target lists from the database (kept per process, see _choices_cache)."""
+    categories = db.session.execute(select(EnquiryCategory.id, EnquiryCategory.group_name, EnquiryCategory.name)
+                                    .where(EnquiryCategory.active.is_(True))
+                                    .order_by(EnquiryCategory.group_name, EnquiryCategory.name)).all()
+    targets = db.session.execute(select(EnquiryTarget.id, EnquiryTarget.kind, EnquiryTarget.name)
+                                 .where(EnquiryTarget.active.is_(True))
+                                 .order_by(EnquiryTarget.kind, EnquiryTarget.name)).all()
+    by_kind = [(label, [t for t in targets if t.kind == kind]) for kind, label in TARGET_KINDS.items()]
+    content = repr([tuple(row) for row in categories + targets]).encode()
+    return Choices(grouped(categories), [(label, rows) for label, rows in by_kind if rows],
+                   hashlib.blake2b(content, digest_size=8).hexdigest())
 
 
 def _choices_cache():
-    app = current_app._get_current_object()
-    cache = app.extensions.get("kundweb_enquiry_choices")
-    if cache is None:
-        cache = app.extensions.setdefault("kundweb_enquiry_choices",
-                                          ChoicesCache(app.config["ENQUIRY_CHOICES_CACHE_SECONDS"]))
-    return cache
+    """The lists read at most ENQUIRY_CHOICES_CACHE_SECONDS ago in this web process.
+
+    The form is rendered after every save; the lists change a few times a year. A change
+    made in this process is seen at once, one made in another process after those seconds.
+    A save is always checked against the database, so a just-retired category is refused.
+    """
+    return per_app("kundweb_enquiry_choices",
+                   lambda app: Expiring(app.config["ENQUIRY_CHOICES_CACHE_SECONDS"], _read_choices))
 
 
 def choices():
