@@ -39,6 +39,10 @@ def load_config(app, config):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "kundweb.sqlite3"
         )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A ping before each use finds connections a database server dropped; a SQLite
+        # file has no server, and the ping was a statement more on every request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if config_class is CONFIGS["production"]:
         check_production_config(app.config)
 

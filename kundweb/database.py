@@ -1,8 +1,13 @@
-"""Database helpers shared by every feature: UTC timestamps and SQLite settings."""
+"""Database helpers shared by every feature: UTC timestamps, SQLite settings, driver-level statements."""
+import re
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.types import TypeDecorator
+
+
+# How SQLAlchemy's DateTime stores a value in SQLite (text, UTC here, no offset).
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def utcnow():
@@ -52,3 +57,64 @@ def enable_sqlite_pragmas(engine):
         cursor.execute("PRAGMA mmap_size=268435456")
         cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()
+
+
+class DriverStatement:
+    """A statement that runs on every request, sent straight to the database driver.
+
+    SQLAlchemy's work per execution (compiled-cache lookup, parameter and result
+    processing, result objects, the Session's transaction bookkeeping) costs several
+    times what SQLite itself needs for a one-row statement; for the login check that
+    precedes every logged-in request it was a quarter of the request. Such statements
+    are written once here, with `:name` placeholders turned into the driver's own
+    style, and take values in the form the database stores them (see `stored_time`).
+    Everything else uses SQLAlchemy as usual.
+    """
+
+    _PLACEHOLDER = re.compile(r"(?<![:\w]):(\w+)")
+
+    def __init__(self, sql):
+        self.sql = sql
+        self._by_style = {}
+
+    def text_for(self, paramstyle):
+        """The SQL in the driver's parameter style ('named' for sqlite3, 'pyformat' for psycopg)."""
+        text = self._by_style.get(paramstyle)
+        if text is None:
+            if paramstyle in ("named", "qmark", "numeric"):  # sqlite3 accepts :name in every style
+                text = self.sql
+            elif paramstyle == "pyformat":
+                text = self._PLACEHOLDER.sub(r"%(\1)s", self.sql.replace("%", "%%"))
+            else:
+                raise ValueError(f"unsupported DBAPI paramstyle {paramstyle!r}")
+            self._by_style[paramstyle] = text
+        return text
+
+    def first(self, engine, params):
+        """The first row (a tuple) or None, on a pooled connection held only for this statement."""
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self.text_for(engine.dialect.paramstyle), params)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool, which rolls back what the SELECT began
+
+
+def stored_time(value, dialect_name):
+    """An aware datetime as the database stores it: SQLAlchemy's SQLite text form, else itself."""
+    if dialect_name == "sqlite":
+        return value.astimezone(timezone.utc).strftime(SQLITE_DATETIME)
+    return value
+
+
+def read_time(value):
+    """A stored time as an aware UTC datetime, from SQLite's text or a driver's datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

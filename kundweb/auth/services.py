@@ -11,7 +11,7 @@ from flask import current_app
 from kundweb import ldap_client
 from kundweb.audit import services as audit
 from kundweb.auth.models import LoginFailure, UserSession
-from kundweb.database import utcnow
+from kundweb.database import DriverStatement, read_time, utcnow
 from kundweb.extensions import db
 
 log = logging.getLogger(__name__)
@@ -198,13 +198,12 @@ class OpenSession:
 
 
 _sessions = UserSession.__table__
-# Core, not the ORM: this runs before every logged-in request, and building a UserSession
-# object cost more than the query. Rows are never cached: an ended session must fail on
-# the very next request, in every process.
-_OPEN_SESSION_QUERY = (
-    db.select(_sessions.c.username, _sessions.c.display_name, _sessions.c.email, _sessions.c.directory_guid,
-              _sessions.c.roles, _sessions.c.last_seen_at, _sessions.c.roles_checked_at, _sessions.c.ended_at)
-    .where(_sessions.c.token_hash == db.bindparam("key"))
+# Straight to the driver: this runs before every logged-in request, where SQLAlchemy's own
+# work per execution cost several times the query (see DriverStatement). Rows are never
+# cached: an ended session must fail on the very next request, in every process.
+_OPEN_SESSION_QUERY = DriverStatement(
+    "SELECT username, display_name, email, directory_guid, roles, last_seen_at, roles_checked_at, ended_at "
+    "FROM user_session WHERE token_hash = :key"
 )
 _TOUCH_SESSION = (
     db.update(_sessions).where(_sessions.c.token_hash == db.bindparam("key"))
@@ -219,11 +218,13 @@ def load_session(token, directory, now=None):
     now = now or utcnow()
     config = current_app.config
     token_hash = hash_token(token)
-    row = db.session.connection().execute(_OPEN_SESSION_QUERY, {"key": token_hash}).first()
-    if row is None or row.ended_at is not None:
+    row = _OPEN_SESSION_QUERY.first(db.engine, {"key": token_hash})
+    if row is None or row[7] is not None:  # none, or ended
         return None
-    idle = now - row.last_seen_at > timedelta(hours=config["SESSION_IDLE_HOURS"])
-    if idle or now - row.roles_checked_at >= timedelta(seconds=config["ROLE_RECHECK_SECONDS"]):
+    username, display_name, email, directory_guid, roles, last_seen_at, roles_checked_at, _ = row
+    last_seen_at, roles_checked_at = read_time(last_seen_at), read_time(roles_checked_at)
+    idle = now - last_seen_at > timedelta(hours=config["SESSION_IDLE_HOURS"])
+    if idle or now - roles_checked_at >= timedelta(seconds=config["ROLE_RECHECK_SECONDS"]):
         # Rare (a few times an hour per user): these writes go through the ORM row.
         session = db.session.get(UserSession, token_hash)
         if session is None or session.ended_at is not None:
@@ -236,8 +237,8 @@ def load_session(token, directory, now=None):
             return None
         opened = OpenSession.of(session)
     else:
-        opened = OpenSession(token_hash, row.username, row.display_name, row.email, row.directory_guid,
-                             row.roles, row.last_seen_at, row.roles_checked_at)
+        opened = OpenSession(token_hash, username, display_name, email, directory_guid, roles, last_seen_at,
+                             roles_checked_at)
     if now - opened.last_seen_at > timedelta(minutes=1):  # one write a minute, not per request
         db.session.execute(_TOUCH_SESSION, {"key": token_hash, "now": now})
         db.session.commit()
