@@ -92,12 +92,19 @@ class DriverStatement:
 
     def first(self, engine, params):
         """The first row (a tuple) or None, on a pooled connection held only for this statement."""
+        return self._read(engine, params, lambda cursor: cursor.fetchone())
+
+    def all(self, engine, params):
+        """Every row (tuples), on a pooled connection held only for this statement."""
+        return self._read(engine, params, lambda cursor: cursor.fetchall())
+
+    def _read(self, engine, params, fetch):
         connection = engine.raw_connection()
         try:
             cursor = connection.cursor()
             try:
                 cursor.execute(self.text_for(engine.dialect.paramstyle), params)
-                return cursor.fetchone()
+                return fetch(cursor)
             finally:
                 cursor.close()
         finally:

@@ -219,6 +219,16 @@ def test_hit_links_are_what_url_for_builds_under_a_path_prefix_too(app, people, 
     assert any("/intranet/katalog/person/" in link for link in links)
 
 
+def test_a_remembered_hit_link_follows_the_mount_point_of_each_request(people, login_as):
+    client = login_as("agent")
+    plain = client.get("/katalog?q=ostlund", headers=FRAGMENT).get_data(as_text=True)
+    prefixed = client.get("/katalog?q=ostlund", headers=FRAGMENT,
+                          base_url="http://localhost/intranet/").get_data(as_text=True)
+    link = re.search(r'class="hit__link" href="([^"]+)"', plain).group(1)
+    assert link.startswith("/katalog/person/")
+    assert re.search(r'class="hit__link" href="([^"]+)"', prefixed).group(1) == "/intranet" + link
+
+
 def test_employees_may_not_search_the_directory(people, login_as):
     assert login_as("employee").get("/katalog?q=ostlund").status_code == 403
 

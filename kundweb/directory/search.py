@@ -12,8 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import Boolean, Integer, String, text
+from sqlalchemy import text
 
+from kundweb.database import DriverStatement
 from kundweb.directory import phones
 from kundweb.extensions import db
 
@@ -142,7 +143,8 @@ def search(raw, include_hidden=False, limit=RESULT_LIMIT):
     query = parse_query(raw)
     if query is None:
         return Results(None, [], False)
-    dialect = db.session.get_bind().dialect.name
+    engine = db.engine
+    dialect = engine.dialect.name
     statement = _statement(dialect, query.number is not None, include_hidden)
     params = {"limit": limit + 1, "candidates": CANDIDATES}
     if dialect == "sqlite":  # terms are [a-z0-9]+ only, so they need no escaping in either syntax
@@ -156,11 +158,11 @@ def search(raw, include_hidden=False, limit=RESULT_LIMIT):
     else:
         params["name_start"] = f"{query.folded}%"
         params["name_word_start"] = f"% {query.folded}%"
-    # The session's connection, not the session: the ORM adds nothing to a text SELECT but its cost.
-    rows = db.session.connection().execute(statement, params).all()
+    # Straight to the driver: this answers every keystroke of every agent (see DriverStatement).
+    rows = statement.all(engine, params)
     display = phones.display_phone
     hits = [Hit(kind, id_, name, title, unit, extension, display(phone), display(mobile), email, location, note,
-                hours, hidden, rank == 0)
+                hours, bool(hidden), rank == 0)
             for kind, id_, name, title, unit, extension, phone, mobile, email, location, note, hours, hidden, rank
             in rows[:limit]]
     return Results(query, hits, len(rows) > limit)
@@ -171,16 +173,10 @@ def search(raw, include_hidden=False, limit=RESULT_LIMIT):
 # index's first matches are, for the bulk of the directory, also the alphabetically first.
 CANDIDATES = 120
 _STATEMENTS = {}
-# Declared result columns let SQLAlchemy keep the result's metadata with the compiled statement
-# instead of working it out from the cursor on every search (and make `hidden` a bool everywhere).
-_RESULT_COLUMNS = [db.column(name, type_) for name, type_ in (
-    ("kind", String), ("id", Integer), ("name", String), ("title", String), ("unit", String),
-    ("extension", String), ("phone", String), ("mobile", String), ("email", String), ("location", String),
-    ("note", String), ("opening_hours", String), ("hidden", Boolean), ("rank", Integer))]
 
 
 def _statement(dialect, number_mode, include_hidden):
-    """The search SELECT for each combination, built once (SQLAlchemy then reuses its compiled form).
+    """The search SELECT for each combination, built once.
 
     Two steps in one statement: rank and order only the ids and sort keys of the
     candidates (narrow, cheap), then fetch what is shown for the few that are kept.
@@ -191,7 +187,7 @@ def _statement(dialect, number_mode, include_hidden):
                 "CASE WHEN {t}.name_folded LIKE :name_start OR (' ' || {t}.name_folded) LIKE :name_word_start "
                 "THEN 1 ELSE 2 END")
         visible = "" if include_hidden else " AND p.hidden = false"
-        _STATEMENTS[key] = text(f"""
+        _STATEMENTS[key] = DriverStatement(f"""
 WITH top AS (
   SELECT 'person' AS kind, p.id AS id, {rank.format(t="p")} AS rank, p.sort_key AS sort_key
   FROM directory_person p
@@ -210,7 +206,7 @@ LEFT JOIN directory_person p ON top.kind = 'person' AND p.id = top.id
 LEFT JOIN directory_unit up ON up.id = p.unit_id
 LEFT JOIN directory_function f ON top.kind = 'function' AND f.id = top.id
 LEFT JOIN directory_unit uf ON uf.id = f.unit_id
-ORDER BY top.rank, top.sort_key, top.kind, top.id""").columns(*_RESULT_COLUMNS)
+ORDER BY top.rank, top.sort_key, top.kind, top.id""")
     return _STATEMENTS[key]
 
 
