@@ -3,6 +3,7 @@ import re
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 
 
@@ -110,12 +111,37 @@ class DriverStatement:
         finally:
             connection.close()  # back to the pool, which rolls back what the SELECT began
 
+    def first_in(self, connection, params):
+        """Run on a SQLAlchemy Connection, inside its transaction; the first row, or None.
+
+        For statements that must join the ORM Session's transaction (pass
+        `db.session.connection()`): they commit or roll back with it, and they do not
+        flush its pending changes, as Core statements through the Session do not either.
+        A driver error comes out as SQLAlchemy's exception (IntegrityError ...), as it
+        would from the Session.
+        """
+        dialect = connection.dialect
+        text = self.text_for(dialect.paramstyle)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(text, params)
+            return cursor.fetchone() if cursor.description is not None else None
+        except dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(text, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+        finally:
+            cursor.close()
+
 
 def stored_time(value, dialect_name):
     """An aware datetime as the database stores it: SQLAlchemy's SQLite text form, else itself."""
     if dialect_name == "sqlite":
         return value.astimezone(timezone.utc).strftime(SQLITE_DATETIME)
     return value
+
+
+def stored_date(value, dialect_name):
+    """A date as the database stores it: SQLAlchemy's SQLite text form ('YYYY-MM-DD'), else itself."""
+    return value.isoformat() if dialect_name == "sqlite" else value
 
 
 def read_time(value):

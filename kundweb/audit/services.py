@@ -10,26 +10,29 @@ import json
 from dataclasses import dataclass
 from datetime import timezone
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kundweb.audit.models import AuditChainHead, AuditEvent
-from kundweb.database import utcnow
+from kundweb.database import DriverStatement, stored_time, utcnow
 from kundweb.extensions import db
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 _EVENTS = AuditEvent.__table__
 _HEAD = AuditChainHead.__table__
-_COLUMNS = tuple(column.name for column in _EVENTS.columns)
-# Built once: every audited change runs these three (no connection is made here).
-_INSERT_EVENT = insert(_EVENTS)
-_MOVE_HEAD = (update(_HEAD).where(_HEAD.c.id == HEAD_ID)
-              .values(last_id=bindparam("new_id"), last_hash=bindparam("new_hash")))
-# The lock is a no-op UPDATE, read back in the same statement (see _lock_chain_head).
-_LOCK_HEAD = (update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_id=_HEAD.c.last_id)
-              .returning(_HEAD.c.last_id, _HEAD.c.last_hash))
+# Every audited change runs these three, straight to the driver (see DriverStatement): through
+# SQLAlchemy each cost several times what the database needs for it. The lock is a no-op
+# UPDATE, read back in the same statement (see _lock_chain_head).
+_LOCK_HEAD = DriverStatement("UPDATE audit_chain_head SET last_id = last_id WHERE id = :id "
+                             "RETURNING last_id, last_hash")
+_INSERT_EVENT = DriverStatement(
+    "INSERT INTO audit_event (id, occurred_at, actor, action, object_type, object_id, remote_addr, details, "
+    "prev_hash, row_hash) VALUES (:id, :occurred_at, :actor, :action, :object_type, :object_id, :remote_addr, "
+    ":details, :prev_hash, :row_hash)"
+)
+_MOVE_HEAD = DriverStatement("UPDATE audit_chain_head SET last_id = :new_id, last_hash = :new_hash WHERE id = :id")
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,10 @@ def record(action, actor=SYSTEM, object_type=None, object_id=None, details=None,
     caller's transaction ends (a row lock on PostgreSQL, the write lock on SQLite),
     so concurrent writers append one after another and the chain never forks.
     """
-    last_id, last_hash = _lock_chain_head()
+    connection = db.session.connection()
+    last_id, last_hash = _lock_chain_head(connection)
+    # Stored as it will read back, so the hash computed now matches the one recomputed later.
+    details_json = json.dumps(details or {})
     event = AuditEvent(
         id=last_id + 1,
         occurred_at=(now or utcnow()).astimezone(timezone.utc),
@@ -63,32 +69,36 @@ def record(action, actor=SYSTEM, object_type=None, object_id=None, details=None,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
         remote_addr=actor.remote_addr,
-        # Stored as it will read back, so the hash computed now matches the one recomputed later.
-        details=json.loads(json.dumps(details or {})),
+        details=json.loads(details_json),
         prev_hash=last_hash,
     )
     event.row_hash = event_hash(event)
-    # A Core INSERT now rather than an ORM add flushed at the commit: cheaper, and the event
-    # is written right after the lock, in the same transaction as before. `event` itself
-    # stays outside the session (nothing reads it back from there).
-    db.session.execute(_INSERT_EVENT, {column: getattr(event, column) for column in _COLUMNS})
-    db.session.execute(_MOVE_HEAD, {"new_id": event.id, "new_hash": event.row_hash})
+    # Written right after the lock, in the caller's transaction; `event` itself stays outside
+    # the session (nothing reads it back from there).
+    dialect = connection.dialect.name
+    _INSERT_EVENT.first_in(connection, {
+        "id": event.id, "occurred_at": stored_time(event.occurred_at, dialect), "actor": event.actor,
+        "action": event.action, "object_type": event.object_type, "object_id": event.object_id,
+        "remote_addr": event.remote_addr, "details": details_json, "prev_hash": event.prev_hash,
+        "row_hash": event.row_hash})
+    _MOVE_HEAD.first_in(connection, {"id": HEAD_ID, "new_id": event.id, "new_hash": event.row_hash})
     return event
 
 
-def _lock_chain_head():
+def _lock_chain_head(connection):
     """Lock the chain head and return (last_id, last_hash).
 
-    Core statements only: they do not flush the caller's pending ORM changes, so a
-    caller that catches an IntegrityError at its commit still gets it there. The
-    lock is a no-op UPDATE (the first write of the transaction on SQLite, so what
-    it returns is the newest committed chain), read back in the same statement.
+    Statements on the Session's connection, not through the ORM: they do not flush the
+    caller's pending ORM changes, so a caller that catches an IntegrityError at its commit
+    still gets it there. The lock is a no-op UPDATE (the first write of the transaction on
+    SQLite, so what it returns is the newest committed chain), read back in the same
+    statement; on PostgreSQL it holds the head's row lock until the transaction ends.
     """
-    row = db.session.execute(_LOCK_HEAD).first()
+    row = _LOCK_HEAD.first_in(connection, {"id": HEAD_ID})
     if row is None:
         _create_chain_head()
-        row = db.session.execute(_LOCK_HEAD).one()
-    return row.last_id, row.last_hash
+        row = _LOCK_HEAD.first_in(connection, {"id": HEAD_ID})
+    return row[0], row[1]
 
 
 def _create_chain_head():
