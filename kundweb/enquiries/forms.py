@@ -1,10 +1,10 @@
 """The agents' enquiry form and the admins' category and forwarding-target forms."""
 import re
 
-from wtforms import HiddenField, RadioField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from kundweb.enquiries.models import CHANNELS, OUTCOMES, TARGET_KINDS
+from kundweb.enquiries.models import TARGET_KINDS
 from kundweb.forms import Form, select_choices
 
 
@@ -38,11 +38,13 @@ class EnquiryForm(Form):
         # again would cost a second signature on every save.
         csrf = False
 
-    channel = RadioField("Kanal", choices=select_choices(CHANNELS), validators=[DataRequired("Välj kanal.")])
+    # Channel and outcome are written out as radio buttons by the templates, and the service
+    # refuses an unknown one (with these messages): plain strings here, not RadioFields, whose
+    # choice lists cost more than the rest of the form on every save.
+    channel = StringField("Kanal", validators=[DataRequired("Välj kanal.")])
     category = SelectField("Kategori", coerce=int, validate_choice=False,
                            validators=[DataRequired("Välj en kategori ur listan.")])
-    outcome = RadioField("Utfall", choices=select_choices(OUTCOMES), default="direct",
-                         validators=[DataRequired("Välj hur ärendet avslutades.")])
+    outcome = StringField("Utfall", default="direct", validators=[DataRequired("Välj hur ärendet avslutades.")])
     target = SelectField("Vidarebefordrad till", coerce=lambda v: int(v) if v else None, validate_choice=False,
                          validators=[Optional()], description="Fyll i när utfallet är ”Vidarebefordrad”.")
     wait = WaitField("Väntetid i kö (samtal)", description="Valfritt. Sekunder, eller minuter:sekunder som 2:30.")
