@@ -126,3 +126,24 @@ def test_removing_the_newest_event_is_caught_by_the_chain_head(app, events):
     tamper("DELETE FROM audit_event WHERE id = :id", id=events[-1])
     code, output = verify(app)
     assert code == 1 and f"audit_event.id = {events[-1]}" in output and "saknas" in output
+
+
+def test_an_event_joins_the_callers_transaction_without_flushing_its_pending_changes(app, app_context):
+    """Pending ORM changes stay pending (the caller's commit meets their errors), and a rollback
+    takes the event away with them."""
+    from kundweb.enquiries.models import EnquiryCategory
+    from kundweb.database import utcnow
+
+    audit.record("a.first", ADMIN)  # the chain head exists from here on
+    db.session.commit()
+    category = EnquiryCategory(group_name="G", name="N", active=True, created_at=utcnow())
+    db.session.add(category)
+    audit.record("a.pending", ADMIN)
+    assert category in db.session.new  # not flushed by the audit statements
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)) == 1
+    db.session.add(EnquiryCategory(group_name="G", name="N", active=True, created_at=utcnow()))
+    audit.record("a.kept", ADMIN, details={"åäö": [1, None, "x"]})
+    db.session.commit()
+    event = db.session.scalars(db.select(AuditEvent).filter_by(action="a.kept")).one()
+    assert event.details == {"åäö": [1, None, "x"]} and audit.verify_chain().ok

@@ -45,3 +45,33 @@ def test_driver_statement_speaks_each_drivers_parameter_style(style, expected):
     from kundweb.database import DriverStatement
 
     assert DriverStatement("SELECT 1 FROM t WHERE a = :key AND b LIKE '5%' AND c::text = :v").text_for(style) == expected
+
+
+
+def test_driver_statement_in_the_sessions_transaction_commits_and_rolls_back_with_it(app, app_context):
+    """first_in joins the Session's transaction, and a driver error is SQLAlchemy's IntegrityError."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy.exc import IntegrityError
+
+    from kundweb.database import DriverStatement, stored_time
+
+    insert = DriverStatement("INSERT INTO enquiry_category (group_name, name, active, created_at) "
+                             "VALUES (:group_name, :name, :active, :created_at) RETURNING id")
+    count = DriverStatement("SELECT count(*) FROM enquiry_category WHERE name = :name")
+    values = {"group_name": "G", "name": "Bygglov", "active": True,
+              "created_at": stored_time(datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc), db.engine.dialect.name)}
+
+    assert insert.first_in(db.session.connection(), values)[0] > 0
+    assert count.first_in(db.session.connection(), {"name": "Bygglov"}) == (1,)
+    db.session.rollback()
+    assert count.first(db.engine, {"name": "Bygglov"}) == (0,)
+    new_id = insert.first_in(db.session.connection(), values)[0]
+    db.session.commit()
+    assert count.first(db.engine, {"name": "Bygglov"}) == (1,)
+    with pytest.raises(IntegrityError):
+        insert.first_in(db.session.connection(), values)  # UNIQUE (group_name, name)
+    db.session.rollback()
+    from kundweb.enquiries.models import EnquiryCategory
+    stored = db.session.get(EnquiryCategory, new_id)
+    assert stored.created_at == datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc) and stored.active is True

@@ -74,8 +74,12 @@ def test_a_duplicate_is_caught_by_the_unique_key_itself(app_context, category):
     ({"note": "x" * 301}, "högst 300"),
     ({"wait_seconds": -1}, "Väntetiden"),
     ({"crisis_id": 999}, "Krisen"),
+    ({"target_id": 10**20, "outcome": "forwarded"}, "vidarebefordrades"),
+    ({"category_id": 10**20}, "kategori ur listan"),
 ])
 def test_invalid_enquiries_are_refused(app_context, category, extra, message):
+    if "category_id" in extra:
+        category = SimpleNamespace(id=extra.pop("category_id"))
     with pytest.raises(services.EnquiryError, match=message):
         _log(category, **extra)
     assert _count() == 0
@@ -407,3 +411,35 @@ def test_admin_adds_renames_and_retires_categories(app, login_as):
         actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.action.like("enquiry.%"))
                                      .order_by(AuditEvent.id)).all()
     assert actions == ["enquiry.category_added", "enquiry.category_renamed", "enquiry.category_retired"]
+
+
+def test_the_counts_after_a_save_are_todays_own_and_teams_and_follow_an_undo(app, login_as, category):
+    """Read fresh after every save: other agents' enquiries count for the team, yesterday's for nobody."""
+    with app.app_context():
+        now = datetime.now(timezone.utc)
+        _log(category, now=now, actor=Actor("agnes", frozenset({"agent"})))
+        _log(category, now=now - timedelta(days=1))
+    client = login_as("agent")
+    html = client.post("/arenden", data=_form(client, category.id), headers=HTMX).get_data(as_text=True)
+    assert re.search(r"<dt>Du</dt><dd>1</dd>", html) and re.search(r"<dt>Teamet</dt><dd>2</dd>", html)
+    undo_url = re.search(r'hx-post="(/arenden/\d+/angra)"', html).group(1)
+    html = client.post(undo_url, data={"csrf_token": csrf_token(client, "/arenden")},
+                       headers=HTMX).get_data(as_text=True)
+    assert re.search(r"<dt>Du</dt><dd>0</dd>", html) and re.search(r"<dt>Teamet</dt><dd>1</dd>", html)
+
+
+def test_a_save_is_one_transaction_with_its_audit_event(app_context, category, monkeypatch):
+    """The enquiry, the audit event and the chain head commit together, or not at all."""
+    def failing_commit():
+        raise RuntimeError("the database went away at the commit")
+
+    monkeypatch.setattr(db.session, "commit", failing_commit)
+    with pytest.raises(RuntimeError):
+        _log(category, "lost")
+    db.session.rollback()
+    monkeypatch.undo()
+    assert _count() == 0 and not db.session.scalars(db.select(AuditEvent).filter_by(action="enquiry.logged")).all()
+    _log(category, "kept")
+    assert _count() == 1 and db.session.scalars(db.select(AuditEvent).filter_by(action="enquiry.logged")).one()
+    from kundweb.audit.services import verify_chain
+    assert verify_chain().ok

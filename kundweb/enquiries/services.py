@@ -39,6 +39,7 @@ _COUNTS_TODAY = DriverStatement(
     "(SELECT count(*) FROM enquiry WHERE local_date = :today)"
 )
 MAX_NOTE = 300
+MAX_ROW_ID = 2**31 - 1  # the largest INTEGER key on PostgreSQL
 MAX_WAIT_SECONDS = 24 * 3600
 # A Swedish personal identity number (with or without century and dash) or an e-mail address.
 PERSONAL_DATA = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)|[\w.+-]+@[\w-]+\.[\w.]+")
@@ -97,6 +98,8 @@ def _validate(data, active_crisis_ids):
 
 @dataclass(frozen=True)
 class Choice:
+    """A category or target as a save reads it."""
+
     id: int
     name: str
     active: bool
@@ -105,7 +108,7 @@ class Choice:
 def _choice(model, row_id):
     """A category or target (a Choice), read from the database in the save's transaction, not
     from the form's cached list: a category retired a moment ago is refused."""
-    if not row_id:
+    if not row_id or not 0 < row_id <= MAX_ROW_ID:  # a forged id no database column can hold: none
         return None
     row = _CHOICE[model.__tablename__].first_in(db.session.connection(), {"id": row_id})
     return Choice(row[0], row[1], bool(row[2])) if row else None
