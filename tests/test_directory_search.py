@@ -160,6 +160,41 @@ def test_more_hits_than_shown_says_so(app_context):
     assert names(results)[0] == "Person00 Svensson"
 
 
+def test_names_beyond_the_other_matches_still_rank_first(app_context, monkeypatch):
+    """Many early matches in titles do not push later names beginning with the words out of the list."""
+    from kundweb.directory import search as directory_search
+
+    monkeypatch.setattr(directory_search, "CANDIDATES", 5)
+    now = utcnow()
+    for n in range(12):
+        add_person(f"ekonom{n}", f"Person{n:02d} Nilsson", now, title="Ekonomiassistent")
+    add_person("ekman", "Eva Ekman", now, title="Rektor")
+    add_person("ekstrom", "Erik Ekström", now, title="Vaktmästare")
+    found = names(search("ek", limit=4))
+    assert found[:2] == ["Eva Ekman", "Erik Ekström"], found
+
+
+def test_when_names_fill_the_list_the_answer_is_the_full_ranking(app_context):
+    now = utcnow()
+    for n in range(8):
+        add_person(f"holm{n}", f"Holger{n} Holmberg", now)
+        add_person(f"ingen{n}", f"Ingen{n} Annan", now, title="Holmförvaltare")
+    only_names = search("holm", limit=5)
+    every_match = search("holm", limit=50)
+    assert only_names.more and names(only_names) == names(every_match)[:5]
+    assert all(name.endswith("Holmberg") for name in names(only_names))
+    assert names(every_match)[8:] and all(name.endswith("Annan") for name in names(every_match)[8:])
+
+
+def test_a_new_name_is_found_by_it_and_the_old_one_no_longer(app_context):
+    now = utcnow()
+    add_person("namnbyte", "Karin Gammalnamn", now)
+    sync.apply_accounts([account("namnbyte", "Karin Nyttnamn")], now, force=True)
+    assert names(search("nyttnamn")) == ["Karin Nyttnamn"]
+    assert names(search("gammalnamn")) == []
+    assert names(search("karin")) == ["Karin Nyttnamn"]
+
+
 # --------------------------------------------------------------------------- the pages
 
 def test_agents_search_page_and_fragment_show_the_same_hits(people, login_as):

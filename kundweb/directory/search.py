@@ -67,7 +67,8 @@ def optimize_index():
     if db.session.get_bind().dialect.name != "sqlite":
         return
     for table in ("directory_person", "directory_function"):
-        db.session.execute(text(f"INSERT INTO {table}_fts({table}_fts) VALUES ('optimize')"))
+        for index in (f"{table}_fts", f"{table}_name_fts"):
+            db.session.execute(text(f"INSERT INTO {index}({index}) VALUES ('optimize')"))
     db.session.commit()
 
 
@@ -143,23 +144,29 @@ def search(raw, include_hidden=False, limit=RESULT_LIMIT):
     query = parse_query(raw)
     if query is None:
         return Results(None, [], False)
+    # Straight to the driver: this answers every keystroke of every agent (see DriverStatement).
     engine = db.engine
     dialect = engine.dialect.name
-    statement = _statement(dialect, query.number is not None, include_hidden)
-    params = {"limit": limit + 1, "candidates": CANDIDATES}
+    params = {"limit": limit + 1, "candidates": CANDIDATES, "name_candidates": NAME_CANDIDATES}
     if dialect == "sqlite":  # terms are [a-z0-9]+ only, so they need no escaping in either syntax
         params["match"] = " ".join(f'"{term}"*' for term in query.terms)
         params["exact_match"] = f'search_numbers : "{query.number}"'
+        params["name_match"] = f'"{query.folded}"*'  # the words in this order, the last one begun
     else:
         params["match"] = " & ".join(f"{term}:*" for term in query.terms)
         params["exact_match"] = query.number or ""
+        params["name_match"] = " <-> ".join(query.terms) + ":*"
     if query.number is not None:
         params["exact"] = f"% {query.number} %"
+        rows = _statement(dialect, "number", include_hidden).all(engine, params)
     else:
         params["name_start"] = f"{query.folded}%"
         params["name_word_start"] = f"% {query.folded}%"
-    # Straight to the driver: this answers every keystroke of every agent (see DriverStatement).
-    rows = statement.all(engine, params)
+        # Names beginning with what was typed rank first: when they alone fill the list, the
+        # other matches are not needed (the usual case, read through the names' own index).
+        rows = _statement(dialect, "names", include_hidden).all(engine, params)
+        if len(rows) <= limit:
+            rows = _statement(dialect, "words", include_hidden).all(engine, params)
     display = phones.display_phone
     hits = [Hit(kind, id_, name, title, unit, extension, display(phone), display(mobile), email, location, note,
                 hours, bool(hidden), rank == 0)
@@ -172,30 +179,39 @@ def search(raw, include_hidden=False, limit=RESULT_LIMIT):
 # best of these and "type more"; the AD sync creates people in alphabetical order, so the
 # index's first matches are, for the bulk of the directory, also the alphabetically first.
 CANDIDATES = 120
+# As many of the names beginning with what was typed (the first rank) per kind.
+NAME_CANDIDATES = 40
 _STATEMENTS = {}
+_RANKS = {
+    # A typed number: exact matches of a whole number or extension first.
+    "number": "CASE WHEN (' ' || {t}.search_numbers || ' ') LIKE :exact THEN 0 ELSE 2 END",
+    # Typed words: names beginning with them (or with a later name word) first.
+    "words": "CASE WHEN {t}.name_folded LIKE :name_start OR (' ' || {t}.name_folded) LIKE :name_word_start "
+             "THEN 1 ELSE 2 END",
+    # Only names beginning with the typed words: all of the first rank.
+    "names": "1",
+}
 
 
-def _statement(dialect, number_mode, include_hidden):
-    """The search SELECT for each combination, built once.
+def _statement(dialect, mode, include_hidden):
+    """The search SELECT for each dialect, mode ("number", "words" or "names") and visibility, built once.
 
     Two steps in one statement: rank and order only the ids and sort keys of the
     candidates (narrow, cheap), then fetch what is shown for the few that are kept.
     """
-    key = (dialect, number_mode, include_hidden)
+    key = (dialect, mode, include_hidden)
     if key not in _STATEMENTS:
-        rank = ("CASE WHEN (' ' || {t}.search_numbers || ' ') LIKE :exact THEN 0 ELSE 2 END" if number_mode else
-                "CASE WHEN {t}.name_folded LIKE :name_start OR (' ' || {t}.name_folded) LIKE :name_word_start "
-                "THEN 1 ELSE 2 END")
+        rank = _RANKS[mode]
         visible = "" if include_hidden else " AND p.hidden = false"
         _STATEMENTS[key] = DriverStatement(f"""
 WITH top AS (
   SELECT 'person' AS kind, p.id AS id, {rank.format(t="p")} AS rank, p.sort_key AS sort_key
   FROM directory_person p
-  WHERE p.id IN ({_candidates(dialect, "directory_person", number_mode)}) AND p.active = true{visible}
+  WHERE p.id IN ({_candidates(dialect, "directory_person", mode)}) AND p.active = true{visible}
   UNION ALL
   SELECT 'function', f.id, {rank.format(t="f")}, f.sort_key
   FROM directory_function f
-  WHERE f.id IN ({_candidates(dialect, "directory_function", number_mode)}) AND f.active = true
+  WHERE f.id IN ({_candidates(dialect, "directory_function", mode)}) AND f.active = true
   ORDER BY 3, 4, 1, 2
   LIMIT :limit)
 SELECT top.kind, top.id, coalesce(p.display_name, f.name) AS name, p.title, coalesce(up.name, uf.name) AS unit,
@@ -210,17 +226,27 @@ ORDER BY top.rank, top.sort_key, top.kind, top.id""")
     return _STATEMENTS[key]
 
 
-def _candidates(dialect, table, number_mode):
-    """Ids matching the query through the full-text index; a typed number's exact matches always."""
+def _candidates(dialect, table, mode):
+    """Ids matching the query through the full-text indexes.
+
+    "names": names beginning with the typed words; "words": those and the first matches
+    of every word anywhere; "number": the first matches and a typed number's exact
+    matches, always.
+    """
     if dialect == "sqlite":
-        fts = f"{table}_fts"
+        fts, names = f"{table}_fts", f"{table}_name_fts"
         prefix = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :match LIMIT :candidates"
         exact = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :exact_match"
+        named = f"SELECT rowid FROM {names} WHERE {names} MATCH :name_match LIMIT :name_candidates"
     else:
-        # The same expression as the GIN index in the migration, so PostgreSQL uses the index.
-        vector = f"to_tsvector('simple'::regconfig, search_text || ' ' || search_numbers)"
+        # The same expressions as the GIN indexes in the migrations, so PostgreSQL uses them.
+        vector = "to_tsvector('simple'::regconfig, search_text || ' ' || search_numbers)"
         prefix = f"SELECT id FROM {table} WHERE {vector} @@ to_tsquery('simple'::regconfig, :match) LIMIT :candidates"
         exact = f"SELECT id FROM {table} WHERE {vector} @@ to_tsquery('simple'::regconfig, :exact_match)"
-    if not number_mode:
-        return prefix
+        named = (f"SELECT id FROM {table} WHERE to_tsvector('simple'::regconfig, name_folded) "
+                 f"@@ to_tsquery('simple'::regconfig, :name_match) LIMIT :name_candidates")
+    if mode == "names":
+        return named
+    if mode == "words":
+        return f"SELECT * FROM ({prefix}) AS prefix_matches UNION SELECT * FROM ({named}) AS name_matches"
     return f"SELECT * FROM ({prefix}) AS prefix_matches UNION {exact}"
