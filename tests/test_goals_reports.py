@@ -165,3 +165,41 @@ def test_public_api_refuses_a_bad_year(client, query):
 def test_public_page_with_a_bad_year_says_so(client):
     response = client.get("/resultat?year=abc")
     assert response.status_code == 400 and "ÅÅÅÅ" in response.get_data(as_text=True)
+
+
+def test_a_target_entered_by_mistake_can_be_removed_and_closed_months_keep_theirs(app):
+    seed(app)
+    with app.app_context():
+        services.close_month(ADMIN, "2025-03", now=NOW)
+        wrong, _ = services.add_target(ADMIN, "direct", 95, "2025-03", now=NOW)
+        right, _ = services.add_target(ADMIN, "direct", 80, "2025-01", now=NOW)
+        assert services.targets_for_month("2025-04", services.target_rows())["direct"]["value"] == 95.0
+        goal, valid_from, closed = services.remove_target(ADMIN, wrong.id, now=NOW)
+        assert (goal, valid_from, closed) == ("direct", "2025-03", True)
+        assert services.targets_for_month("2025-04", services.target_rows())["direct"]["value"] == 80.0
+        event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "goals.target_removed")).one()
+        assert (event.actor, event.details["before"]["value"], event.details["valid_from"]) == ("david", 95.0, "2025-03")
+        with pytest.raises(services.GoalsError, match="finns inte längre"):
+            services.remove_target(ADMIN, wrong.id, now=NOW)
+    assert march(app)["direct"].target == 70.0  # closed with the guideline's target, and stays so
+
+
+def test_only_admins_remove_targets_from_the_targets_page(app, login_as):
+    with app.app_context():
+        target, _ = services.add_target(ADMIN, "satisfaction", 75, "2025-01", now=NOW)
+        target_id = target.id
+    agent = login_as("agent")
+    assert agent.post(f"/servicemal/mal/{target_id}/ta-bort",
+                      data={"csrf_token": csrf_token(agent, "/servicemal")}).status_code == 403
+    agent.post("/logout", data={"csrf_token": csrf_token(agent, "/servicemal")})
+    admin = login_as("admin")
+    response = admin.get("/servicemal/mal")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[:2000]
+    assert f"/servicemal/mal/{target_id}/ta-bort" in page and "Ta bort" in page
+    answer = admin.post(f"/servicemal/mal/{target_id}/ta-bort", data={"csrf_token": csrf_token(admin, "/servicemal/mal")},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "är borttagen" in answer and f"/servicemal/mal/{target_id}/ta-bort" not in answer
+    again = admin.post(f"/servicemal/mal/{target_id}/ta-bort", data={"csrf_token": csrf_token(admin, "/servicemal/mal")},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "finns inte längre" in again

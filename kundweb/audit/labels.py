@@ -55,6 +55,7 @@ ACTIONS = {
     "goals.month_reopened": "Månad öppnad igen",
     "goals.survey_saved": "Enkätsvar sparade",
     "goals.target_set": "Målvärde satt",
+    "goals.target_removed": "Målvärde borttaget",
     "goals.web_assessment_saved": "Webbgranskning sparad",
     "crisis.created": "Krismeddelande skapat",
     "crisis.edited": "Krismeddelande ändrat",

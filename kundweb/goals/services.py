@@ -121,6 +121,26 @@ def add_target(actor, goal, value, valid_from_month, limit_seconds=None, now=Non
     return existing, closed
 
 
+def remove_target(actor, target_id, now=None):
+    """Remove a saved target (one entered by mistake); the goal falls back to the one before it.
+
+    Closed months keep the targets they were closed with. Returns (the removed row's
+    goal, valid-from month, whether a closed month falls in its span). Raises GoalsError.
+    """
+    now = now or utcnow()
+    row = db.session.get(GoalTarget, target_id)
+    if row is None:
+        raise GoalsError("Målnivån finns inte längre. Någon kan redan ha tagit bort den.")
+    valid_from_month = row.valid_from.strftime("%Y-%m")
+    closed = db.session.scalar(select(MonthClose.month).where(MonthClose.month >= valid_from_month).limit(1))
+    audit.record("goals.target_removed", actor, "goal_target", row.id,
+                 {"goal": row.goal, "valid_from": valid_from_month,
+                  "before": {"value": row.value, "limit_seconds": row.limit_seconds}}, now)
+    db.session.delete(row)
+    db.session.commit()
+    return row.goal, valid_from_month, closed is not None
+
+
 # --- figures ----------------------------------------------------------------------------------
 
 def closed_months(first=None, last=None):

@@ -159,6 +159,20 @@ def add_target():
     return _targets_page(form, status=400)
 
 
+@bp.route("/servicemal/mal/<int:target_id>/ta-bort", methods=["POST"])
+@role_required("admin")
+def remove_target(target_id):
+    try:
+        goal, valid_from, closed = services.remove_target(current_actor(), target_id)
+    except services.GoalsError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Målnivån för {kpi.GOALS[goal].name.lower()} från {valid_from} är borttagen; den som gällde "
+              "före den gäller igen." + (" Stängda månader behåller de mål de stängdes med." if closed else ""),
+              "success")
+    return redirect(url_for("goals.targets"))
+
+
 # --- inputs and imports -----------------------------------------------------------------------
 
 def _inputs_page(forms=None, rejected=None, status=200):

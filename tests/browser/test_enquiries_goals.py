@@ -137,3 +137,24 @@ def test_demo_dashboard_and_public_results(app, page, axe_check):
     expect(page.get_by_role("table")).to_be_visible()
     axe_check(page, "the public results page")
     screenshot(page, "goals_public_results")
+
+
+def test_admin_removes_a_target_entered_by_mistake_from_the_keyboard(app, page, axe_check):
+    from datetime import datetime, timezone
+
+    from kundweb.audit.services import Actor
+    from kundweb.goals import services
+
+    with app.app_context():
+        services.add_target(Actor("david", frozenset({"admin"})), "direct", 95, "2025-01",
+                            now=datetime(2025, 1, 2, tzinfo=timezone.utc))
+    log_in(page, "admin")
+    page.goto("/servicemal/mal")
+    remove = page.get_by_role("button", name="Ta bort svar direkt i kundcenter från 2025-01")
+    expect(remove).to_be_visible()
+    axe_check(page, "the targets page")
+    screenshot(page, "goals_targets_with_history")
+    remove.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".notice--success")).to_contain_text("är borttagen")
+    expect(page.get_by_role("button", name="Ta bort svar direkt i kundcenter från 2025-01")).to_have_count(0)
