@@ -1,7 +1,7 @@
 """A bare reference server for calibrating the benchmark (scripts/bench.py), not part of Kundweb.
 
-Plain Flask that does only the work of two Kundweb scenarios, on the same bench SQLite
-database, served by the same `gunicorn -w 2` with the same flags. Its scenarios (named
+Plain Flask that does only the work of two Kundweb scenarios, on the bench SQLite data (a copy
+bench.py makes after setup), served by the same `gunicorn -w 2` with the same flags. Its scenarios (named
 reference_*) are measured against THIS server's /livez, so they tell how close to /livez a
 bare implementation can get on this machine: a ceiling for Kundweb's targets, not a target.
 

@@ -33,8 +33,9 @@ Calibration against a bare app: a scenario with `server="reference"` runs agains
 bench/reference_app.py (plain Flask + sqlite3, not Kundweb: a bare directory search and a
 bare enquiry save, with and without a session check or the audit chain) on a second
 gunicorn with the same worker count and flags, started only when such a scenario is
-selected, on the same bench database. Its baseline is the reference server's own /livez
-in the same round. These scenarios have no targets: they tell how close to /livez the bare
+selected, on a copy of the bench database made after the setup hooks (so its posts do not
+add to the enquiries Kundweb's post_enquiry counts after each save, nor the other way
+round). Its baseline is the reference server's own /livez in the same round. These scenarios have no targets: they tell how close to /livez the bare
 work itself gets on this machine, i.e. the ceiling under Kundweb's targets.
 """
 from __future__ import annotations
@@ -532,8 +533,8 @@ def _reference_posted(env, result, prefix, audited):
     """Enquiries with this submission-key prefix in the database; if audited, the audit chain unforked."""
     import sqlite3
 
-    connection = sqlite3.connect(env.work_dir / "bench.sqlite3")
-    try:  # one statement, one snapshot: a Kundweb worker may still be finishing a save
+    connection = sqlite3.connect(env.work_dir / SERVERS["reference"]["database"])
+    try:  # one statement, one snapshot: a worker may still be finishing a save
         logged, events, distinct_prev, head = connection.execute(
             "SELECT (SELECT count(*) FROM enquiry WHERE submission_key LIKE ?), (SELECT count(*) FROM audit_event), "
             "(SELECT count(DISTINCT prev_hash) FROM audit_event), "
@@ -692,10 +693,12 @@ SCENARIOS = [
     ),
 ]
 
-# What each Scenario.server names: the WSGI app gunicorn serves and extra gunicorn arguments.
+# What each Scenario.server names: the WSGI app gunicorn serves, extra gunicorn arguments, and
+# its database in bench/work/ (anything but bench.sqlite3 is a copy of it made after the setup).
 SERVERS = {
-    "kundweb": {"app": "app:app", "args": ()},
-    "reference": {"app": "reference_app:app", "args": ("--pythonpath", str(BENCH_DIR))},
+    "kundweb": {"app": "app:app", "args": (), "database": "bench.sqlite3"},
+    "reference": {"app": "reference_app:app", "args": ("--pythonpath", str(BENCH_DIR)),
+                  "database": "reference.sqlite3"},
 }
 
 
@@ -718,6 +721,22 @@ def run_checked(cmd, *, env=None, cwd=None, timeout, what):
     if proc.returncode != 0:
         raise BenchError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
     return proc
+
+
+def server_environ(env, kind):
+    """The environment a server runs with: the bench's, on the server's own copy of the database if it has one."""
+    import sqlite3
+
+    database = env.work_dir / SERVERS[kind]["database"]
+    if database == env.work_dir / "bench.sqlite3":
+        return env.environ
+    source, copy = sqlite3.connect(env.work_dir / "bench.sqlite3"), sqlite3.connect(database)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    return {**env.environ, "KUNDWEB_DATABASE_URL": "sqlite:///" + str(database)}
 
 
 def free_port():
@@ -1058,8 +1077,8 @@ def reference_note(results):
     if not names:
         return ""
     return (f"\n- Calibration, not Kundweb: {', '.join(names)} ran against bench/reference_app.py (plain Flask +\n"
-            f"  sqlite3) on a second `gunicorn -w {GUNICORN_WORKERS}` with the same flags and the same database; their\n"
-            f"  baseline is that server's own {BASELINE_PATH}. They have no targets.")
+            f"  sqlite3) on a second `gunicorn -w {GUNICORN_WORKERS}` with the same flags, on a copy of the database\n"
+            f"  made after the setup; their baseline is that server's own {BASELINE_PATH}. They have no targets.")
 
 
 def write_results(path, results, meta, settings, elapsed_s, comparisons=()):
@@ -1299,7 +1318,7 @@ def main(argv=None):
         comparisons = run_in_process(scenarios, env)
         for kind in dict.fromkeys(s.server for s in scenarios):  # only the servers a selected scenario needs
             log_name = "gunicorn.log" if kind == "kundweb" else f"gunicorn-{kind}.log"
-            servers[kind] = Server(env.environ, free_port(), WORK_DIR / log_name, kind)
+            servers[kind] = Server(server_environ(env, kind), free_port(), WORK_DIR / log_name, kind)
             servers[kind].start()
         results = measure(scenarios, env, servers, settings)
     except BenchError as exc:
