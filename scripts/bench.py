@@ -7,7 +7,8 @@ What it does, all on 127.0.0.1:
   1. recreates the throwaway work dir bench/work/ (git-ignored) with a SQLite database,
      runs the migrations (`flask db upgrade`) and the selected scenarios' setup hooks;
   2. starts `gunicorn -w 2` (development config, debug off, random secret key, demo
-     directory) on a free port and waits for /livez;
+     directory) on a free port and waits for /livez; when a selected scenario needs it,
+     a second one with the same flags serving bench/reference_app.py (see below);
   3. logs in once per role a scenario needs (demo directory users) and passes the
      session cookie to wrk with -H "Cookie: ...";
   4. per round and per scenario runs the baseline GET /livez and the scenario back to
@@ -22,10 +23,20 @@ had errors), 2 the benchmark could not run, 130 interrupted. gunicorn is always 
 by its PID (SIGTERM, bounded wait, then SIGKILL of its own process group).
 
 Adding a scenario: append a `Scenario(...)` to SCENARIOS below. A scenario that needs
-data declares `setup=some_function`; it gets a `BenchEnv` (work dir, database URL, the
-server's environment, `env.flask(...)` for CLI commands, `env.create_app()` for an
-in-process app on the bench database, and `env.data` for values to put in the path,
-e.g. path="/persons/{person_id}"). Identical setup functions run only once per run.
+data declares `setup=some_function` (or a tuple of them, run in order); it gets a
+`BenchEnv` (work dir, database URL, the server's environment, `env.flask(...)` for CLI
+commands, `env.create_app()` for an in-process app on the bench database, and `env.data`
+for values to put in the path, e.g. path="/persons/{person_id}"). Identical setup
+functions run only once per run.
+
+Calibration against a bare app: a scenario with `server="reference"` runs against
+bench/reference_app.py (plain Flask + sqlite3, not Kundweb: a bare directory search and a
+bare enquiry save, with and without a session check or the audit chain) on a second
+gunicorn with the same worker count and flags, started only when such a scenario is
+selected, on a copy of the bench database made after the setup hooks (so its posts do not
+add to the enquiries Kundweb's post_enquiry counts after each save, nor the other way
+round). Its baseline is the reference server's own /livez in the same round. These scenarios have no targets: they tell how close to /livez the bare
+work itself gets on this machine, i.e. the ceiling under Kundweb's targets.
 """
 from __future__ import annotations
 
@@ -121,7 +132,7 @@ class Scenario:
     description: str
     method: str = "GET"
     lua: str | None = None  # file name in bench/lua/ (e.g. a request body); report.lua is appended
-    setup: Callable[[BenchEnv], None] | None = None
+    setup: Callable[[BenchEnv], None] | tuple | None = None  # a hook, or several run in order
     login_role: str | None = None  # log in as this role's demo user; None = anonymous
     target: float | None = None  # minimum median throughput ratio vs /livez; None = no target
     connections: int | None = None  # None = DEFAULT_CONNECTIONS
@@ -135,9 +146,15 @@ class Scenario:
     in_process: Callable | None = None
     in_process_max_ratio: float | None = None
     optional: bool = False  # run only when named with --only (e.g. it needs the real test servers)
+    server: str = "kundweb"  # or "reference": bench/reference_app.py, for calibration (see SERVERS)
 
     def conns(self):
         return self.connections or DEFAULT_CONNECTIONS
+
+    def setups(self):
+        if self.setup is None:
+            return ()
+        return self.setup if isinstance(self.setup, tuple) else (self.setup,)
 
 
 def active_crisis_message(env):
@@ -484,6 +501,62 @@ def search_vs_live_ad(env, repeats=3):
             "note": f"{baseline / value:,.0f}x the throughput; {DIRECTORY_PEOPLE:,} people in both"}
 
 
+# --- calibration: the bare reference app (bench/reference_app.py) ---------------------------------
+
+REFERENCE_SESSION_COOKIE = "ref_session"  # the reference app reads the raw token from this cookie
+
+
+def reference_session(env):
+    """An open user_session row, as a login writes it, for the reference app's session check.
+
+    The cookie carries the raw token; the row is keyed by its SHA-256 (as
+    kundweb/auth/services.py `hash_token`). Written with sqlite3: the reference side
+    does not go through Kundweb.
+    """
+    import hashlib
+    import sqlite3
+
+    token = secrets.token_urlsafe(32)
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    connection = sqlite3.connect(env.work_dir / "bench.sqlite3")
+    with connection:
+        connection.execute(
+            "INSERT INTO user_session (token_hash, username, display_name, email, directory_guid, roles, "
+            "created_at, last_seen_at, roles_checked_at, remote_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (hashlib.sha256(token.encode()).hexdigest(), "bertil", "Bertil (reference)", "", "", "employee,agent",
+             now, now, now, HOST))
+    connection.close()
+    env.data["reference_session"] = f"{REFERENCE_SESSION_COOKIE}={token}"
+
+
+def _reference_posted(env, result, prefix, audited):
+    """Enquiries with this submission-key prefix in the database; if audited, the audit chain unforked."""
+    import sqlite3
+
+    connection = sqlite3.connect(env.work_dir / SERVERS["reference"]["database"])
+    try:  # one statement, one snapshot: a worker may still be finishing a save
+        logged, events, distinct_prev, head = connection.execute(
+            "SELECT (SELECT count(*) FROM enquiry WHERE submission_key LIKE ?), (SELECT count(*) FROM audit_event), "
+            "(SELECT count(DISTINCT prev_hash) FROM audit_event), "
+            "(SELECT last_id FROM audit_chain_head WHERE id = 1)", (prefix + "-%",)).fetchone()
+    finally:
+        connection.close()
+    answered = sum(s.statuses.get(200, 0) for _, s in result.rounds)
+    log(f"{result.scenario.name}: {logged:,} enquiries logged, {answered:,} answered 200 in the measured rounds")
+    errors = {} if logged >= answered else {"not logged": answered - logged}
+    if audited and (distinct_prev != events or head not in (None, events)):
+        errors["audit chain forked"] = 1
+    return errors
+
+
+def reference_posted(env, result):
+    return _reference_posted(env, result, "ref-post", audited=False)
+
+
+def reference_posted_audited(env, result):
+    return _reference_posted(env, result, "ref-audited", audited=True)
+
+
 SCENARIOS = [
     Scenario(
         name="login_page",
@@ -573,7 +646,60 @@ SCENARIOS = [
         in_process_max_ratio=0.001,  # at least 1000x the throughput
         optional=True,
     ),
+    Scenario(
+        name="reference_search",
+        path="/search?q=and",
+        lua="directory_search.lua",
+        description="Calibration, bare reference app (not Kundweb): FTS5 prefix search over the same 20,000 "
+                    "people, same 12 queries, escaped <ul>; no login, no ranking, no functions",
+        setup=directory_20k,
+        server="reference",
+    ),
+    Scenario(
+        name="reference_search_session",
+        path="/search-session?q=and",
+        lua="directory_search.lua",
+        description="Calibration, bare reference app: reference_search after one indexed SELECT of the "
+                    "user_session row by the SHA-256 of a cookie token (401 if none or ended)",
+        setup=(directory_20k, reference_session),
+        headers=(("Cookie", "{reference_session}"),),
+        server="reference",
+    ),
+    Scenario(
+        name="reference_post",
+        path="/post",
+        method="POST",
+        lua="post_enquiry.lua",
+        description="Calibration, bare reference app: INSERT one enquiry and COMMIT (raw sqlite3; no login, "
+                    "no CSRF, no audit)",
+        setup=enquiry_categories,
+        headers=(("X-Bench-Category", "{category_id}"), ("X-Bench-Key-Prefix", "ref-post")),
+        preflight=False,
+        verify=reference_posted,
+        server="reference",
+    ),
+    Scenario(
+        name="reference_post_audited",
+        path="/post-audited",
+        method="POST",
+        lua="post_enquiry.lua",
+        description="Calibration, bare reference app: reference_post plus the audit hash chain in the same "
+                    "transaction and today's two counts after the commit (no login, no CSRF)",
+        setup=enquiry_categories,
+        headers=(("X-Bench-Category", "{category_id}"), ("X-Bench-Key-Prefix", "ref-audited")),
+        preflight=False,
+        verify=reference_posted_audited,
+        server="reference",
+    ),
 ]
+
+# What each Scenario.server names: the WSGI app gunicorn serves, extra gunicorn arguments, and
+# its database in bench/work/ (anything but bench.sqlite3 is a copy of it made after the setup).
+SERVERS = {
+    "kundweb": {"app": "app:app", "args": (), "database": "bench.sqlite3"},
+    "reference": {"app": "reference_app:app", "args": ("--pythonpath", str(BENCH_DIR)),
+                  "database": "reference.sqlite3"},
+}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -595,6 +721,22 @@ def run_checked(cmd, *, env=None, cwd=None, timeout, what):
     if proc.returncode != 0:
         raise BenchError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
     return proc
+
+
+def server_environ(env, kind):
+    """The environment a server runs with: the bench's, on the server's own copy of the database if it has one."""
+    import sqlite3
+
+    database = env.work_dir / SERVERS[kind]["database"]
+    if database == env.work_dir / "bench.sqlite3":
+        return env.environ
+    source, copy = sqlite3.connect(env.work_dir / "bench.sqlite3"), sqlite3.connect(database)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    return {**env.environ, "KUNDWEB_DATABASE_URL": "sqlite:///" + str(database)}
 
 
 def free_port():
@@ -655,10 +797,11 @@ def fill_path(scenario, env):
 class Server:
     """gunicorn in its own session/process group, stopped by PID."""
 
-    def __init__(self, environ, port, log_path):
+    def __init__(self, environ, port, log_path, kind="kundweb"):
         self.environ = environ
         self.port = port
         self.log_path = log_path
+        self.kind = kind  # a key of SERVERS
         self.proc = None
         self._log_file = None
 
@@ -668,10 +811,11 @@ class Server:
                "--graceful-timeout", "5",
                # gunicorn 27 otherwise opens ~/.gunicorn/gunicorn.ctl, shared by every gunicorn of the user
                "--no-control-socket",
-               "app:app"]
+               *SERVERS[self.kind]["args"], SERVERS[self.kind]["app"]]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.environ, stdout=self._log_file,
                                      stderr=subprocess.STDOUT, start_new_session=True)
-        log(f"gunicorn pid {self.proc.pid} on {HOST}:{self.port} (log {self.log_path.relative_to(ROOT)})")
+        log(f"gunicorn pid {self.proc.pid} ({self.kind}) on {HOST}:{self.port} "
+            f"(log {self.log_path.relative_to(ROOT)})")
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -701,7 +845,7 @@ class Server:
                     except ProcessLookupError:
                         pass
                     self.proc.wait(timeout=SERVER_STOP_TIMEOUT_S)
-            log(f"gunicorn pid {self.proc.pid} stopped (exit {self.proc.returncode})")
+            log(f"gunicorn pid {self.proc.pid} ({self.kind}) stopped (exit {self.proc.returncode})")
         finally:
             if self._log_file:
                 self._log_file.close()
@@ -928,6 +1072,15 @@ def details_table(results):
     return "\n".join(rows)
 
 
+def reference_note(results):
+    names = [r.scenario.name for r in results if r.scenario.server == "reference"]
+    if not names:
+        return ""
+    return (f"\n- Calibration, not Kundweb: {', '.join(names)} ran against bench/reference_app.py (plain Flask +\n"
+            f"  sqlite3) on a second `gunicorn -w {GUNICORN_WORKERS}` with the same flags, on a copy of the database\n"
+            f"  made after the setup; their baseline is that server's own {BASELINE_PATH}. They have no targets.")
+
+
 def write_results(path, results, meta, settings, elapsed_s, comparisons=()):
     text = f"""# Kundweb benchmark results
 
@@ -943,7 +1096,7 @@ Generated by `scripts/bench.py`{' ' + settings['args'] if settings['args'] else 
   demo directory; fresh SQLite database in bench/work/
 - Baseline: `GET {BASELINE_PATH}` (no I/O), run back to back with each scenario in the same round
   (order alternating between rounds) and with the scenario's connection count
-- Whole run took {elapsed_s:.0f} s
+- Whole run took {elapsed_s:.0f} s{reference_note(results)}
 
 Ratios are scenario / baseline measured in the same round; the table shows the median over rounds.
 Throughput ratio 1.0 = as fast as /livez; a latency ratio of 3 = three times /livez's latency.
@@ -1001,6 +1154,15 @@ def select(names):
     return [by_name[n] for n in dict.fromkeys(names)]
 
 
+def check_scenarios():
+    """Definition mistakes, caught before any setup runs."""
+    for s in SCENARIOS:
+        if s.server not in SERVERS:
+            raise BenchError(f"scenario {s.name}: unknown server {s.server!r}")
+        if s.server != "kundweb" and (s.login_role or s.csrf_from):
+            raise BenchError(f"scenario {s.name}: only Kundweb scenarios can log in or fetch a CSRF token")
+
+
 def prepare(scenarios):
     """Fresh work dir, database, migrations and the scenarios' setup hooks."""
     if WORK_DIR.exists():
@@ -1013,22 +1175,26 @@ def prepare(scenarios):
     env.flask("db", "upgrade", timeout=300)
     done = set()
     for scenario in scenarios:
-        if scenario.setup is not None and scenario.setup not in done:
-            log(f"setup for {scenario.name}: {getattr(scenario.setup, '__name__', scenario.setup)}")
-            scenario.setup(env)
-            done.add(scenario.setup)
+        for hook in scenario.setups():
+            if hook not in done:
+                log(f"setup for {scenario.name}: {getattr(hook, '__name__', hook)}")
+                hook(env)
+                done.add(hook)
     return env
 
 
-def measure(scenarios, env, port, settings, cpu_probe=None):
+def measure(scenarios, env, servers, settings):
+    """Each scenario against its own server (servers: Scenario.server -> started Server) and its /livez."""
+    ports = {s.name: servers[s.server].port for s in scenarios}
+    probes = {s.name: servers[s.server].worker_cpu_seconds for s in scenarios}
     cookies = {}
     for role in sorted({s.login_role for s in scenarios if s.login_role}):
-        cookies[role] = log_in(port, role)
+        cookies[role] = log_in(servers["kundweb"].port, role)
         log(f"logged in as {DEMO_USERS[role][0]} ({role})")
 
     for s in scenarios:
         if s.csrf_from:
-            cookies[s.login_role] = csrf_header(port, s, cookies, env)
+            cookies[s.login_role] = csrf_header(servers["kundweb"].port, s, cookies, env)
     paths = {s.name: fill_path(s, env) for s in scenarios}
     extra_headers = {s.name: [(name, value.format(**env.data)) for name, value in s.headers] for s in scenarios}
     for name, token in env.data.get("_csrf_headers", {}).items():
@@ -1038,7 +1204,7 @@ def measure(scenarios, env, port, settings, cpu_probe=None):
             continue
         headers = {"Cookie": cookies[s.login_role]} if s.login_role else {}
         headers.update(extra_headers[s.name])
-        status, resp_headers, _ = http_request(port, s.method, paths[s.name], headers=headers)
+        status, resp_headers, _ = http_request(ports[s.name], s.method, paths[s.name], headers=headers)
         if status not in s.expect_status:
             raise BenchError(f"preflight {s.name}: {s.method} {paths[s.name]} answered {status} "
                              f"{resp_headers.get('Location', '')} (expected {s.expect_status})")
@@ -1047,6 +1213,7 @@ def measure(scenarios, env, port, settings, cpu_probe=None):
     scripts = {s.name: lua_script(s, s.name) for s in scenarios}
 
     def run(s, which, duration, log_name):
+        port, cpu_probe = ports[s.name], probes[s.name]
         if which == "baseline":
             return run_wrk(port, BASELINE_PATH, baseline_script, s.conns(), duration, log_name=log_name,
                            cpu_probe=cpu_probe)
@@ -1138,23 +1305,27 @@ def main(argv=None):
         extra += ["--duration", str(settings["duration"])]
     settings["args"] = " ".join((["--quick"] if args.quick else []) + extra
                                 + (["--only", *args.only] if args.only else []))
-    server = None
+    servers = {}
     started = time.monotonic()
     try:
         if shutil.which("wrk") is None:
             raise BenchError("wrk not found (apt-get install -y wrk)")
+        check_scenarios()
         scenarios = select(args.only)
         meta = versions()
         meta["date"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         env = prepare(scenarios)
         comparisons = run_in_process(scenarios, env)
-        server = Server(env.environ, free_port(), WORK_DIR / "gunicorn.log")
-        server.start()
-        results = measure(scenarios, env, server.port, settings, cpu_probe=server.worker_cpu_seconds)
+        for kind in dict.fromkeys(s.server for s in scenarios):  # only the servers a selected scenario needs
+            log_name = "gunicorn.log" if kind == "kundweb" else f"gunicorn-{kind}.log"
+            servers[kind] = Server(server_environ(env, kind), free_port(), WORK_DIR / log_name, kind)
+            servers[kind].start()
+        results = measure(scenarios, env, servers, settings)
     except BenchError as exc:
         print(f"bench: ERROR: {exc}", file=sys.stderr)
-        if server is not None and server.proc is not None:
-            print(f"--- gunicorn log tail ---\n{server.log_tail()}", file=sys.stderr)
+        for server in servers.values():
+            if server.proc is not None:
+                print(f"--- gunicorn ({server.kind}) log tail ---\n{server.log_tail()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("bench: interrupted", file=sys.stderr)
@@ -1163,7 +1334,7 @@ def main(argv=None):
         # A second Ctrl-C/SIGTERM must not cut the (bounded) shutdown short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if server is not None:
+        for server in servers.values():
             server.stop()
 
     elapsed = time.monotonic() - started

@@ -5,8 +5,10 @@
 local queries = {"and", "lind", "anna+lin", "%C3%B6stl", "%C3%A5sa", "berg", "karl+ber", "h%C3%A4ggs",
                  "5191", "0920-45+51", "%2B46+920+455191", "sven"}
 local counter = 0
+local base = nil  -- the scenario's path up to "?q=" (/katalog for Kundweb, /search... for the reference app)
 
 request = function()
   counter = counter + 1
-  return wrk.format(nil, "/katalog?q=" .. queries[(counter % #queries) + 1])
+  base = base or (wrk.path:match("^[^?]*") .. "?q=")
+  return wrk.format(nil, base .. queries[(counter % #queries) + 1])
 end
