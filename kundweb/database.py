@@ -104,7 +104,7 @@ class DriverStatement:
         try:
             cursor = connection.cursor()
             try:
-                cursor.execute(self.text_for(engine.dialect.paramstyle), params)
+                self._execute(cursor, engine.dialect, params)
                 return fetch(cursor)
             finally:
                 cursor.close()
@@ -117,19 +117,22 @@ class DriverStatement:
         For statements that must join the ORM Session's transaction (pass
         `db.session.connection()`): they commit or roll back with it, and they do not
         flush its pending changes, as Core statements through the Session do not either.
-        A driver error comes out as SQLAlchemy's exception (IntegrityError ...), as it
-        would from the Session.
         """
-        dialect = connection.dialect
-        text = self.text_for(dialect.paramstyle)
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(text, params)
+            self._execute(cursor, connection.dialect, params)
             return cursor.fetchone() if cursor.description is not None else None
-        except dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(text, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
         finally:
             cursor.close()
+
+    def _execute(self, cursor, dialect, params):
+        """Execute; a driver error comes out as SQLAlchemy's exception (OperationalError,
+        IntegrityError ...), as from any other query, so the same handlers deal with it."""
+        text = self.text_for(dialect.paramstyle)
+        try:
+            cursor.execute(text, params)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(text, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
 
 
 def stored_time(value, dialect_name):

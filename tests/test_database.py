@@ -75,3 +75,22 @@ def test_driver_statement_in_the_sessions_transaction_commits_and_rolls_back_wit
     from kundweb.enquiries.models import EnquiryCategory
     stored = db.session.get(EnquiryCategory, new_id)
     assert stored.created_at == datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc) and stored.active is True
+
+
+def test_driver_errors_come_out_as_sqlalchemys_so_the_usual_handlers_apply(app, app_context):
+    """A failing driver-level statement raises what the same query through SQLAlchemy would
+    (e.g. OperationalError, which the error pages turn into "the database is unavailable")."""
+    from sqlalchemy.exc import DBAPIError
+
+    from kundweb.database import DriverStatement
+
+    missing = DriverStatement("SELECT 1 FROM no_such_table WHERE id = :id")
+    with pytest.raises(DBAPIError) as by_engine:
+        missing.first(db.engine, {"id": 1})
+    with pytest.raises(DBAPIError):
+        missing.first_in(db.session.connection(), {"id": 1})
+    db.session.rollback()
+    with pytest.raises(Exception) as through_sqlalchemy:
+        db.session.execute(text("SELECT 1 FROM no_such_table WHERE id = :id"), {"id": 1})
+    db.session.rollback()
+    assert type(by_engine.value) is type(through_sqlalchemy.value)
