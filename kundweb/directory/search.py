@@ -2,10 +2,11 @@
 
 Text is folded in Python (lower case, accents off: `Östlund` is stored and searched
 as `ostlund`, so `lulea` finds `Luleå`), numbers are kept as digit strings in every
-form people dial them. Each query word is a prefix and all must match. The index:
-SQLite FTS5 tables kept current by triggers, or a GIN index over a tsvector on
-PostgreSQL (both created by the migration). Exact extension or number matches come
-first, then names starting with what was typed, then the rest, alphabetically.
+form people dial them. Each query word is a prefix and all must match. The indexes:
+SQLite FTS5 tables kept current by triggers, or GIN indexes over a tsvector on
+PostgreSQL (created by the migrations), one over all searchable text and one over names
+alone. Exact extension or number matches come first, then names starting with what was
+typed, then the rest, alphabetically.
 """
 import re
 import unicodedata

@@ -8,8 +8,8 @@ from wtforms import SelectChoice
 
 from kundweb import ldap_client
 from kundweb.audit.models import AuditEvent
-from kundweb.caching import per_app
 from kundweb.auth.decorators import current_actor, role_required
+from kundweb.caching import per_app
 from kundweb.companies import services as companies
 from kundweb.database import utcnow
 from kundweb.directory import bp, services, sync
