@@ -1,4 +1,5 @@
-"""The login throttle across real gunicorn worker processes, counted where it matters: at the real Samba AD.
+"""Throttling across real gunicorn worker processes: logins counted where it matters (at the real Samba AD),
+and wrong tokens for the switchboard file.
 
 Forty wrong passwords for one account are sent at once to two threaded gunicorn workers
 on the test database. The account has its own password settings object (a PSO with a
@@ -21,10 +22,10 @@ import pytest
 from kundweb import ldap_client
 from tests.conftest import CSRF_PATTERNS, free_port, require_env
 
-pytestmark = pytest.mark.real_ad
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ATTEMPTS = 40
 USER_LIMIT = 5
+TOKEN_LIMIT = 5
 
 
 @pytest.fixture
@@ -71,18 +72,10 @@ def _bad_password_count(ad_env, name):
 class Gunicorn:
     """`gunicorn -w 2 --threads 16` serving Kundweb on a free loopback port; stopped by its PID."""
 
-    def __init__(self, database_url, ad_env, log_path):
+    def __init__(self, database_url, log_path, settings):
         self.port = free_port()
         env = {**os.environ, "KUNDWEB_ENV": "development", "KUNDWEB_DATABASE_URL": database_url,
-               "KUNDWEB_SECRET_KEY": secrets.token_hex(16),
-               "KUNDWEB_LDAP_URL": ad_env["KUNDWEB_TEST_AD_URL"],
-               "KUNDWEB_LDAP_BASE_DN": ad_env["KUNDWEB_TEST_AD_BASE_DN"],
-               "KUNDWEB_LDAP_BIND_DN": ad_env["KUNDWEB_TEST_AD_BIND_DN"],
-               "KUNDWEB_LDAP_BIND_PASSWORD": ad_env["KUNDWEB_TEST_AD_BIND_PASSWORD"],
-               "KUNDWEB_LDAP_DOMAIN": ad_env["KUNDWEB_TEST_AD_DOMAIN"],
-               "KUNDWEB_LDAP_UPN_SUFFIX": ad_env["KUNDWEB_TEST_AD_UPN_SUFFIX"],
-               "KUNDWEB_LDAP_TLS_VALIDATE": "0", "KUNDWEB_LOGIN_MAX_FAILURES_PER_USER": str(USER_LIMIT),
-               "KUNDWEB_LDAP_RECEIVE_TIMEOUT": "10"}
+               "KUNDWEB_SECRET_KEY": secrets.token_hex(16), "KUNDWEB_LDAP_URL": "", **settings}
         self.log_path = log_path
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(
@@ -127,13 +120,36 @@ class Gunicorn:
 
 
 @pytest.fixture
-def gunicorn(app, ad_env, tmp_path):
-    server = Gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], ad_env, tmp_path / "gunicorn.log")
-    try:
+def start_gunicorn(app, tmp_path):
+    """Start gunicorn on the test database with these settings; every one started is stopped afterwards."""
+    servers = []
+
+    def start(settings):
+        server = Gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / f"gunicorn{len(servers)}.log", settings)
+        servers.append(server)
         server.wait_until_up()
-        yield server
-    finally:
+        return server
+
+    yield start
+    for server in servers:
         server.stop()
+
+
+def _in_parallel(count, attempt):
+    """Run attempt(number) in `count` threads released together; their results."""
+    start = threading.Barrier(count)
+    results = []
+
+    def run(number):
+        start.wait(timeout=30)
+        results.append(attempt(number))
+
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    return results
 
 
 def _login_form(server):
@@ -144,25 +160,45 @@ def _login_form(server):
     return set_cookie.split(";", 1)[0], token
 
 
-def test_parallel_wrong_passwords_on_two_worker_processes_reach_ad_at_most_the_limit(gunicorn, ad_env, ad_account):
-    visitors = [_login_form(gunicorn) for _ in range(ATTEMPTS)]
-    start = threading.Barrier(ATTEMPTS)
-    statuses = []
+@pytest.mark.real_ad
+def test_parallel_wrong_passwords_on_two_worker_processes_reach_ad_at_most_the_limit(start_gunicorn, ad_env,
+                                                                                      ad_account):
+    server = start_gunicorn({
+        "KUNDWEB_LDAP_URL": ad_env["KUNDWEB_TEST_AD_URL"], "KUNDWEB_LDAP_BASE_DN": ad_env["KUNDWEB_TEST_AD_BASE_DN"],
+        "KUNDWEB_LDAP_BIND_DN": ad_env["KUNDWEB_TEST_AD_BIND_DN"],
+        "KUNDWEB_LDAP_BIND_PASSWORD": ad_env["KUNDWEB_TEST_AD_BIND_PASSWORD"],
+        "KUNDWEB_LDAP_DOMAIN": ad_env["KUNDWEB_TEST_AD_DOMAIN"],
+        "KUNDWEB_LDAP_UPN_SUFFIX": ad_env["KUNDWEB_TEST_AD_UPN_SUFFIX"],
+        "KUNDWEB_LDAP_TLS_VALIDATE": "0", "KUNDWEB_LDAP_RECEIVE_TIMEOUT": "10",
+        "KUNDWEB_LOGIN_MAX_FAILURES_PER_USER": str(USER_LIMIT)})
+    visitors = [_login_form(server) for _ in range(ATTEMPTS)]
 
-    def attempt(cookie, token, number):
+    def attempt(number):
+        cookie, token = visitors[number]
         body = urlencode({"username": ad_account, "password": f"wrong-{number}", "csrf_token": token})
-        start.wait(timeout=30)
-        status, _, _ = gunicorn.request("POST", "/login", body, {
-            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
-        statuses.append(status)
+        return server.request("POST", "/login", body, {
+            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})[0]
 
-    threads = [threading.Thread(target=attempt, args=(*visitor, n)) for n, visitor in enumerate(visitors)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    assert len(statuses) == ATTEMPTS, gunicorn.output()
+    statuses = _in_parallel(ATTEMPTS, attempt)
+    assert len(statuses) == ATTEMPTS, server.output()
     reached_ad = _bad_password_count(ad_env, ad_account)
     assert reached_ad <= USER_LIMIT, (reached_ad, sorted(statuses))
-    assert sorted(set(statuses)) == [401, 429], gunicorn.output()
+    assert sorted(set(statuses)) == [401, 429], server.output()
     assert statuses.count(401) == reached_ad
+
+
+def test_parallel_wrong_switchboard_tokens_on_two_worker_processes_get_at_most_the_limit_of_answers(start_gunicorn):
+    token = secrets.token_urlsafe(32)
+    server = start_gunicorn({"KUNDWEB_SWITCHBOARD_API_TOKEN": token,
+                             "KUNDWEB_SWITCHBOARD_TOKEN_MAX_FAILURES": str(TOKEN_LIMIT)})
+
+    def attempt(number):
+        return server.request("GET", "/api/v1/directory/switchboard.csv", headers={
+            "Authorization": f"Bearer guess-{number}"})[0]
+
+    statuses = _in_parallel(ATTEMPTS, attempt)
+    assert len(statuses) == ATTEMPTS, server.output()
+    assert statuses.count(401) == TOKEN_LIMIT and statuses.count(429) == ATTEMPTS - TOKEN_LIMIT, sorted(statuses)
+    status, _, body = server.request("GET", "/api/v1/directory/switchboard.csv",
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert status == 429 and token not in body  # the right token too, from this address, until the window passes
