@@ -319,7 +319,7 @@ def sync_now():
     return redirect(url_for("directory.admin"))
 
 
-@bp.route("/admin/katalog/vaxel.csv")
+@bp.route("/admin/katalog/vaxel.csv", methods=["POST"])
 @role_required("admin")
 def switchboard_download():
     return _switchboard_response(current_actor(), "admin")
