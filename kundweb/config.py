@@ -57,6 +57,8 @@ class Config:
     DIRECTORY_REMINDER_INTERVAL_DAYS = int(os.environ.get("KUNDWEB_DIRECTORY_REMINDER_INTERVAL_DAYS", "30"))
     # The switchboard's export token (Authorization: Bearer ...); empty = the API always answers 401.
     SWITCHBOARD_API_TOKEN = os.environ.get("KUNDWEB_SWITCHBOARD_API_TOKEN", "")
+    # Wrong tokens one address may send in LOGIN_FAILURE_WINDOW_MINUTES before it gets 429 (the right one too).
+    SWITCHBOARD_TOKEN_MAX_FAILURES = int(os.environ.get("KUNDWEB_SWITCHBOARD_TOKEN_MAX_FAILURES", "10"))
     # Where people reach Kundweb, for links in e-mail (e.g. https://kundweb.lulea.se); optional.
     BASE_URL = os.environ.get("KUNDWEB_BASE_URL", "")
 

@@ -118,6 +118,24 @@ def test_throttling_per_address_covers_many_user_names(app, app_context):
         services.log_in("someone-else", "pw", "10.1.1.1", directory)
 
 
+def test_a_directory_outage_is_not_counted_as_a_failed_login(app, app_context):
+    down = RecordingDirectory(ldap_client.DirectoryUnavailable("connection refused"))
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_USER"] + 2):
+        with pytest.raises(services.DirectoryDown):
+            services.log_in("anna", "pw", "10.0.0.1", down)
+    assert db.session.scalar(db.select(db.func.count()).select_from(LoginFailure)) == 0
+    _, session = services.log_in("anna", "demo-anna", "10.0.0.1", ldap_client.get_directory(app))
+    assert session.username == "anna"
+
+
+def test_a_successful_login_leaves_no_failure_counted(app, app_context):
+    directory = RecordingDirectory()
+    with pytest.raises(services.InvalidLogin):
+        services.log_in("anna", "wrong", "10.0.0.1", directory)
+    services.log_in("anna", "demo-anna", "10.0.0.1", ldap_client.get_directory(app))
+    assert db.session.scalar(db.select(db.func.count()).select_from(LoginFailure)) == 0
+
+
 def test_throttle_limit_is_below_a_typical_ad_lockout_threshold(app):
     assert app.config["LOGIN_MAX_FAILURES_PER_USER"] < 10
 

@@ -8,6 +8,7 @@ from kundweb.audit.services import Actor
 from kundweb.database import utcnow
 from kundweb.directory import services
 from kundweb.extensions import db
+from tests.conftest import csrf_token
 from tests.directory_helpers import add_person
 
 ADMIN = Actor("david", frozenset({"admin"}))
@@ -110,7 +111,8 @@ def test_the_switchboard_file_lists_active_visible_people_and_functions(director
 
 
 def test_admins_download_the_same_file_from_the_ui(directory, login_as, client):
-    response = login_as("admin").get("/admin/katalog/vaxel.csv")
+    admin = login_as("admin")
+    response = admin.post("/admin/katalog/vaxel.csv", data={"csrf_token": csrf_token(admin, "/admin/katalog")})
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == 'attachment; filename="vaxel-abonnenter.csv"'
     assert [row["name"] for row in read_csv(response)][:2] == ["Anna Andersson", "Eve Formel"]
@@ -118,4 +120,11 @@ def test_admins_download_the_same_file_from_the_ui(directory, login_as, client):
 
 @pytest.mark.parametrize("role", ["employee", "agent", "communicator"])
 def test_only_admins_download_it(directory, login_as, role):
-    assert login_as(role).get("/admin/katalog/vaxel.csv").status_code == 403
+    client = login_as(role)
+    assert client.post("/admin/katalog/vaxel.csv", data={"csrf_token": csrf_token(client, "/")}).status_code == 403
+
+
+def test_the_download_is_a_post_with_the_csrf_token(directory, login_as):
+    admin = login_as("admin")
+    assert admin.get("/admin/katalog/vaxel.csv").status_code == 405
+    assert admin.post("/admin/katalog/vaxel.csv").status_code == 400

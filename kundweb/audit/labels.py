@@ -36,6 +36,7 @@ ACTIONS = {
     "directory.person_updated": "Person ändrad från AD",
     "directory.reminder_failed": "Påminnelse kunde inte skickas",
     "directory.reminder_sent": "Påminnelse skickad",
+    "directory.switchboard_exported": "Växelfilen hämtad",
     "directory.synced": "Katalogen synkad med AD",
     "enquiry.category_added": "Kategori tillagd",
     "enquiry.category_renamed": "Kategori omdöpt",

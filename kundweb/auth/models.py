@@ -31,11 +31,16 @@ class UserSession(db.Model):
 
 
 class LoginFailure(db.Model):
-    """A refused login, counted to throttle guessing below AD's lockout threshold."""
+    """A refused login, counted to throttle guessing below AD's lockout threshold.
+
+    Written before the directory is asked (the attempt's reserved slot) and deleted again if
+    the login succeeds or the directory does not answer; see auth.services._reserve_attempt.
+    """
 
     __tablename__ = "login_failure"
 
     id = db.Column(db.Integer, primary_key=True)
+    # The keyed hash (HMAC) of the name as typed, never the name: people type passwords here.
     username = db.Column(db.String(128), nullable=False, index=True)
     remote_addr = db.Column(db.String(64), nullable=False, index=True)
     failed_at = db.Column(UTCDateTime, nullable=False, index=True)

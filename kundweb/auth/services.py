@@ -1,5 +1,6 @@
 """Login, logout, role mapping and the periodic re-check of a session against AD."""
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -28,6 +29,11 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DOMAIN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$")
 # Seconds to wait before retrying a re-check after the directory did not answer.
 RECHECK_RETRY_SECONDS = 60
+# A refused name that is no account is logged as this prefix and the start of its keyed hash.
+UNKNOWN_NAME_PREFIX = "okänt:"
+UNKNOWN_NAME_HASH_CHARS = 12
+# Taken in this order: 1 is the lock class of user names, 2 that of addresses.
+_ADVISORY_LOCKS = db.text("SELECT pg_advisory_xact_lock(1, :user_key), pg_advisory_xact_lock(2, :address_key)")
 
 
 class LoginError(Exception):
@@ -111,7 +117,8 @@ def log_in(raw_username, password, remote_addr, directory, now=None):
     """Authenticate against the directory and open a server-side session.
 
     Returns (token, UserSession). Raises MissingCredentials, InvalidLogin,
-    LoginThrottled or DirectoryDown; every outcome is audited.
+    LoginThrottled or DirectoryDown; every outcome but a throttled one is audited (a
+    throttled attempt writes nothing, so a flood cannot grow the audit log).
     """
     now = now or utcnow()
     config = current_app.config
@@ -122,19 +129,27 @@ def log_in(raw_username, password, remote_addr, directory, now=None):
     try:
         name = parse_login_name(raw_username, config["LDAP_DOMAIN"], config["LDAP_UPN_SUFFIX"])
     except InvalidLogin:
-        _record_failure("invalid-username", raw_username[:64].lower(), remote_addr, now, actor)
+        # Never a real account: it counts against the address only, and is kept only as a hash.
+        typed = raw_username.strip().lower()
+        _reserve_attempt(_keyed_hash(typed), remote_addr, now, per_user=False)
+        _record_refusal("invalid-username", unknown_name_label(typed), actor, now)
         raise
-    _check_throttle(name.key, remote_addr, now)
+    throttle_key = _keyed_hash(name.key)
+    attempt_id = _reserve_attempt(throttle_key, remote_addr, now)
     try:
         account = directory.authenticate(name.username, password, upn=name.upn)
     except ldap_client.AuthenticationFailed as exc:
-        log.warning("login refused for %r from %s: AD code %s (%s)", name.key, remote_addr,
+        shown = recorded_name(name.key)
+        log.warning("login refused for %r from %s: AD code %s (%s)", shown, remote_addr,
                     exc.reason_code, ldap_client.AD_REASONS.get(exc.reason_code, "unknown"))
-        _record_failure(exc.reason_code, name.key, remote_addr, now, actor)
+        _record_refusal(exc.reason_code, shown, actor, now)  # the reserved attempt stays, as this failure
         raise InvalidLogin() from exc
     except ldap_client.DirectoryUnavailable as exc:
-        log.error("directory unavailable at login for %r: %s", name.key, exc)
-        audit.record("auth.login_unavailable", actor, "user", name.key, {"error": str(exc)[:200]}, now)
+        shown = recorded_name(name.key)
+        log.error("directory unavailable at login for %r: %s", shown, exc)
+        # Not the user's failure: the attempt reserved for it is given back.
+        db.session.execute(db.delete(LoginFailure).where(LoginFailure.id == attempt_id))
+        audit.record("auth.login_unavailable", actor, "user", shown, {"error": str(exc)[:200]}, now)
         db.session.commit()
         raise DirectoryDown() from exc
 
@@ -146,31 +161,92 @@ def log_in(raw_username, password, remote_addr, directory, now=None):
         created_at=now, last_seen_at=now, roles_checked_at=now, remote_addr=remote_addr,
     )
     db.session.add(session)
-    db.session.execute(db.delete(LoginFailure).where(LoginFailure.username == name.key))
+    # A successful login clears the name's failures, the attempt reserved for this one included.
+    db.session.execute(db.delete(LoginFailure).where(LoginFailure.username == throttle_key))
     audit.record("auth.login", audit.Actor(account.username, session.role_set, remote_addr),
                  "user", account.username, {"roles": session.roles.split(",")}, now)
     db.session.commit()
     return token, session
 
 
-def _record_failure(reason_code, username_key, remote_addr, now, actor):
-    db.session.add(LoginFailure(username=username_key, remote_addr=remote_addr or "", failed_at=now))
-    audit.record("auth.login_failed", actor, "user", username_key, {"reason_code": reason_code}, now)
+def _record_refusal(reason_code, shown_name, actor, now):
+    audit.record("auth.login_failed", actor, "user", shown_name, {"reason_code": reason_code}, now)
     db.session.commit()
 
 
-def _check_throttle(username_key, remote_addr, now):
+def _keyed_hash(value):
+    """HMAC-SHA-256 of a typed name under the app's secret key: the same name gives the same
+    hash (so throttling still counts it), but the name cannot be read back, nor guessed by
+    hashing a dictionary without the key."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def unknown_name_label(typed):
+    """What the logs keep of a refused name that is not an account: `okänt:` and a short keyed hash.
+
+    People type their password into the name field; that must not stay in an append-only log.
+    """
+    return UNKNOWN_NAME_PREFIX + _keyed_hash(typed)[:UNKNOWN_NAME_HASH_CHARS]
+
+
+def recorded_name(name_key):
+    """The name as the audit and application logs may keep it: as typed only if it is an account
+    Kundweb knows (a person in the directory, or someone who has logged in), else a keyed hash."""
+    from kundweb.directory.models import Person  # here: the directory package imports this module
+
+    known = db.session.execute(
+        db.select(Person.id).where(db.func.lower(Person.username) == name_key).limit(1)).first() or \
+        db.session.execute(
+            db.select(UserSession.token_hash).where(db.func.lower(UserSession.username) == name_key).limit(1)).first()
+    return name_key if known else unknown_name_label(name_key)
+
+
+def _reserve_attempt(throttle_key, remote_addr, now, per_user=True):
+    """Count this attempt against the limits before the directory is asked; returns its row's id.
+
+    Raises LoginThrottled (and counts nothing) when the name or the address has used up its
+    failures in the window. Check and count are one step across every worker process and
+    thread: the attempt's row is written first and the window counted after, under a lock
+    that another reservation for the same name or address waits for until this commits
+    (PostgreSQL: transaction-level advisory locks on both; SQLite: the database's write lock,
+    which the insert takes as the transaction's first statement). So at most the limit ever
+    reaches the directory, however many attempts arrive at once. The row stays as the
+    failure if the directory refuses; a successful login deletes it.
+    """
     config = current_app.config
+    address = remote_addr or ""
+    db.session.commit()  # a fresh transaction, so the insert below is its first statement
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Always the user's lock before the address's: two reservations never wait on each other in a circle.
+        connection.execute(_ADVISORY_LOCKS, {"user_key": _lock_key(throttle_key),
+                                            "address_key": _lock_key(_keyed_hash(address))})
+    attempt = LoginFailure(username=throttle_key, remote_addr=address, failed_at=now)
+    db.session.add(attempt)
+    db.session.flush()
     window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    since = now - window
-    base = db.select(db.func.count(), db.func.min(LoginFailure.failed_at)).where(LoginFailure.failed_at > since)
-    by_user = db.session.execute(base.where(LoginFailure.username == username_key)).one()
-    by_address = db.session.execute(base.where(LoginFailure.remote_addr == (remote_addr or ""))).one()
-    for (count, oldest), limit in ((by_user, config["LOGIN_MAX_FAILURES_PER_USER"]),
-                                   (by_address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"])):
-        if count >= limit:
-            wait = max(1, int(((oldest + window) - now).total_seconds() // 60) + 1)
-            raise LoginThrottled(wait)
+    in_window = LoginFailure.failed_at > now - window
+    by_user, by_address = LoginFailure.username == throttle_key, LoginFailure.remote_addr == address
+    counts = db.session.execute(db.select(
+        db.func.count().filter(by_user), db.func.min(LoginFailure.failed_at).filter(by_user),
+        db.func.count().filter(by_address), db.func.min(LoginFailure.failed_at).filter(by_address),
+    ).where(in_window, db.or_(by_user, by_address))).one()
+    limits = [(counts[2], counts[3], config["LOGIN_MAX_FAILURES_PER_ADDRESS"])]
+    if per_user:
+        limits.append((counts[0], counts[1], config["LOGIN_MAX_FAILURES_PER_USER"]))
+    for count, oldest, limit in limits:
+        if count > limit:  # this attempt's own row is counted too
+            db.session.rollback()
+            oldest = read_time(oldest)
+            raise LoginThrottled(max(1, int(((oldest + window) - now).total_seconds() // 60) + 1))
+    attempt_id = attempt.id
+    db.session.commit()
+    return attempt_id
+
+
+def _lock_key(hex_digest):
+    """A signed 32-bit advisory-lock key from a hash."""
+    return int.from_bytes(bytes.fromhex(hex_digest[:8]), "big", signed=True)
 
 
 @dataclass(frozen=True, slots=True)

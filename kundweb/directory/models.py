@@ -116,3 +116,16 @@ class EntryChange(db.Model):
 
     person = db.relationship(Person)
     function = db.relationship(FunctionalEntry)
+
+
+class SwitchboardTokenFailure(db.Model):
+    """A request for the switchboard file without the right token, counted to throttle guessing per address."""
+
+    __tablename__ = "switchboard_token_failure"
+    __table_args__ = (
+        db.Index("ix_switchboard_token_failure_address_time", "remote_addr", "failed_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    remote_addr = db.Column(db.String(64), nullable=False)
+    failed_at = db.Column(UTCDateTime, nullable=False, index=True)

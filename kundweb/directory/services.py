@@ -6,8 +6,11 @@ person (`audit.Actor`) and `now` explicitly and raise DirectoryError subclasses
 with a Swedish message.
 """
 import csv
+import hashlib
+import hmac
 import io
 import logging
+import math
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,8 +22,10 @@ from sqlalchemy.exc import IntegrityError
 
 from kundweb import mail
 from kundweb.audit import services as audit
+from kundweb.database import read_time
 from kundweb.directory import phones
-from kundweb.directory.models import OWNED_FIELDS, EntryChange, FunctionalEntry, Person, Unit
+from kundweb.directory.models import (OWNED_FIELDS, EntryChange, FunctionalEntry, Person, SwitchboardTokenFailure,
+                                      Unit)
 from kundweb.directory.search import index_function, index_person
 from kundweb.extensions import db
 
@@ -525,6 +530,8 @@ def _external_url(endpoint):
 
 SWITCHBOARD_COLUMNS = ("type", "id", "name", "given_name", "surname", "title", "unit", "extension",
                        "direct_number", "mobile", "email", "location", "note", "opening_hours")
+# Who fetched the file, in the audit log, when it came with the API token: the token is named, never shown.
+SWITCHBOARD_TOKEN_ACTOR = "token:växeln"
 # Free-text cells starting like a formula are prefixed with ' so a spreadsheet shows them as text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -549,14 +556,89 @@ def switchboard_rows():
         yield ("function", str(entry_id), name, "", "", "", unit or "", "", phone or "", "", email, "", "", hours)
 
 
-def switchboard_csv():
-    """The switchboard file as text: UTF-8 CSV, comma-separated, a header row, numbers in E.164."""
+def export_switchboard(actor, via, now):
+    """The switchboard file, audited: who fetched it (or which token), `via` what, and how many rows.
+
+    UTF-8 CSV, comma-separated, a header row, numbers in E.164.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(SWITCHBOARD_COLUMNS)
+    rows = 0
     for row in switchboard_rows():
         writer.writerow([_safe_cell(value) for value in row])
+        rows += 1
+    audit.record("directory.switchboard_exported", actor, None, None, {"rows": rows, "via": via}, now)
+    db.session.commit()
     return buffer.getvalue()
+
+
+class TokenRefused(DirectoryError):
+    def __init__(self):
+        super().__init__("En giltig token krävs (Authorization: Bearer …).")
+
+
+class TokenThrottled(DirectoryError):
+    def __init__(self, retry_after_seconds):
+        super().__init__("För många misslyckade försök med token från den här adressen. "
+                         f"Försök igen om {math.ceil(retry_after_seconds / 60)} minut{'er' if retry_after_seconds > 60 else ''}.")
+        self.retry_after_seconds = retry_after_seconds
+
+
+def check_switchboard_token(given, remote_addr, now):
+    """Let the switchboard's token through; raise TokenRefused for any other, TokenThrottled past the limit.
+
+    Failures count per address (SWITCHBOARD_TOKEN_MAX_FAILURES in the login failure
+    window); past the limit even the right token is refused until the window has passed,
+    so a guess is never confirmed. Other addresses are not affected. A wrong token's row is
+    written before the window is counted, under a lock (as at login: auth.services
+    _reserve_attempt), so parallel guesses cannot slip past the limit.
+    """
+    config = current_app.config
+    expected = config.get("SWITCHBOARD_API_TOKEN") or ""
+    right = bool(expected) and given is not None and hmac.compare_digest(given.encode(), expected.encode())
+    address = remote_addr or ""
+    window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    limit = config["SWITCHBOARD_TOKEN_MAX_FAILURES"]
+    if right:
+        count, oldest = _token_failures(address, now - window)
+        if count >= limit:
+            raise TokenThrottled(_seconds_until(oldest + window, now))
+        return
+    db.session.commit()  # a fresh transaction: the insert below is its first statement (SQLite's write lock)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_TOKEN_FAILURE_LOCK, {"key": _address_lock_key(address)})
+    db.session.add(SwitchboardTokenFailure(remote_addr=address, failed_at=now))
+    db.session.flush()
+    count, oldest = _token_failures(address, now - window)
+    if count > limit:  # this request's own row included; a throttled request leaves nothing behind
+        db.session.rollback()
+        raise TokenThrottled(_seconds_until(oldest + window, now))
+    # Rows older than any window are of no more use; deleting them here keeps the table small.
+    db.session.execute(db.delete(SwitchboardTokenFailure).where(SwitchboardTokenFailure.failed_at <= now - window))
+    db.session.commit()
+    log.warning("switchboard file refused: wrong or missing token from %s", address)
+    raise TokenRefused()
+
+
+# Transaction-level advisory lock of class 3 (1 and 2 are the login throttle's), per address.
+_TOKEN_FAILURE_LOCK = db.text("SELECT pg_advisory_xact_lock(3, :key)")
+
+
+def _address_lock_key(address):
+    return int.from_bytes(hashlib.sha256(address.encode()).digest()[:4], "big", signed=True)
+
+
+def _token_failures(address, since):
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(SwitchboardTokenFailure.failed_at))
+        .where(SwitchboardTokenFailure.remote_addr == address, SwitchboardTokenFailure.failed_at > since)).one()
+    return count, read_time(oldest)
+
+
+def _seconds_until(moment, now):
+    return max(1, math.ceil((moment - now).total_seconds()))
 
 
 def _safe_cell(value):

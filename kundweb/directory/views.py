@@ -1,13 +1,11 @@
 """Directory pages: search, own contact details, entry pages, functional entries, admin views, exports."""
-import hmac
-import logging
-
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from kundweb import ldap_client
 from kundweb.audit.models import AuditEvent
+from kundweb.audit.services import Actor
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.caching import per_app
 from kundweb.companies import services as companies
@@ -20,7 +18,6 @@ from kundweb.extensions import db
 from kundweb.templating import localtime
 from kundweb.web import render, wants_fragment
 
-log = logging.getLogger(__name__)
 CONTACT_FIELDS = "any(extension, direct_number, mobile, location, reach_note)"
 
 
@@ -322,11 +319,10 @@ def sync_now():
     return redirect(url_for("directory.admin"))
 
 
-@bp.route("/admin/katalog/vaxel.csv")
+@bp.route("/admin/katalog/vaxel.csv", methods=["POST"])
 @role_required("admin")
 def switchboard_download():
-    log.info("switchboard file downloaded by %s", current_user.username)
-    return _switchboard_response()
+    return _switchboard_response(current_actor(), "admin")
 
 
 # --------------------------------------------------------------------------- R-API exports
@@ -343,20 +339,26 @@ def api_public():
 @bp.route("/api/v1/directory/switchboard.csv")
 def api_switchboard():
     """The switchboard's subscriber file, for `Authorization: Bearer <SWITCHBOARD_API_TOKEN>` only."""
-    expected = current_app.config.get("SWITCHBOARD_API_TOKEN") or ""
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if not expected or scheme.lower() != "bearer" or \
-            not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        response = jsonify({"error": "En giltig token krävs (Authorization: Bearer …)."})
+    try:
+        services.check_switchboard_token(given.strip() if scheme.lower() == "bearer" else None,
+                                         request.remote_addr, utcnow())
+    except services.TokenThrottled as exc:
+        response = jsonify({"error": str(exc)})
+        response.status_code = 429
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
+    except services.TokenRefused as exc:
+        response = jsonify({"error": str(exc)})
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="kundweb"'
         return response
-    log.info("switchboard file fetched with the API token from %s", request.remote_addr)
-    return _switchboard_response()
+    actor = Actor(services.SWITCHBOARD_TOKEN_ACTOR, remote_addr=request.remote_addr)
+    return _switchboard_response(actor, "api-token")
 
 
-def _switchboard_response():
-    response = current_app.response_class(services.switchboard_csv(), mimetype="text/csv")
+def _switchboard_response(actor, via):
+    response = current_app.response_class(services.export_switchboard(actor, via, utcnow()), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="vaxel-abonnenter.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response
