@@ -166,9 +166,22 @@ def check_production_config(config):
         problems.append("DEBUG must be off")
     if not config.get("LDAP_TLS_VALIDATE"):
         problems.append("LDAP TLS certificate validation must be on")
-    if not config.get("LDAP_URL"):
-        problems.append("KUNDWEB_LDAP_URL must be set (the demo directory is for demos only)")
-    if config.get("LDAP_URL", "").startswith("ldap://") and not config.get("LDAP_START_TLS"):
-        problems.append("the directory must be reached over ldaps:// or with StartTLS")
+    problems += _directory_transport_problems(config)
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+def _directory_transport_problems(config):
+    """The service account's DN and password must never cross the network in clear text."""
+    from kundweb.ldap_client import InvalidDirectoryUrl, parse_directory_url
+
+    if not config.get("LDAP_URL"):
+        return ["KUNDWEB_LDAP_URL must be set (the demo directory is for demos only)"]
+    try:
+        address = parse_directory_url(config["LDAP_URL"])
+    except InvalidDirectoryUrl as exc:
+        return [str(exc)]
+    if not address.use_ssl and not config.get("LDAP_START_TLS"):
+        return ["the directory must be reached over ldaps:// or with StartTLS (KUNDWEB_LDAP_URL is plain LDAP, "
+                "also without a scheme, and KUNDWEB_LDAP_START_TLS is off)"]
+    return []

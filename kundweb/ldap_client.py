@@ -14,6 +14,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from ldap3 import BASE, MOCK_SYNC, NONE, OFFLINE_AD_2012_R2, SIMPLE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPCommunicationError, LDAPException, LDAPSocketOpenError
@@ -53,6 +54,10 @@ _AD_REASON_PATTERN = re.compile(r"\bdata ([0-9a-f]{3,4})\b", re.IGNORECASE)
 
 class DirectoryError(Exception):
     """Base of the errors this module raises."""
+
+
+class InvalidDirectoryUrl(ValueError):
+    """KUNDWEB_LDAP_URL is not `ldaps://host[:port]`, `ldap://host[:port]` or `host[:port]`."""
 
 
 class DirectoryUnavailable(DirectoryError):
@@ -101,6 +106,46 @@ class DirectoryAccount:
         if self.password_expired:
             return "532"
         return None
+
+
+@dataclass(frozen=True)
+class DirectoryAddress:
+    """Where the directory server is, and whether the connection is LDAPS from the first byte."""
+
+    host: str
+    port: int
+    use_ssl: bool
+
+
+_HOST_PATTERN = re.compile(r"^(?:[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+)$")  # a DNS name, IPv4 or IPv6 address
+
+
+def parse_directory_url(url):
+    """KUNDWEB_LDAP_URL as a DirectoryAddress; the production check and the connection both use it.
+
+    The scheme is case-insensitive and a value without one is plain LDAP, so that no
+    spelling of plain LDAP looks like LDAPS. Raises InvalidDirectoryUrl for any other
+    scheme, a user, a path beyond "/", a query or a bad port; its message never holds the value.
+    """
+    value = (url or "").strip()
+    scheme, separator, rest = value.partition("://")
+    if not separator:
+        scheme, rest = "ldap", value
+    scheme = scheme.lower()
+    if scheme not in ("ldap", "ldaps"):
+        raise InvalidDirectoryUrl("KUNDWEB_LDAP_URL must use ldaps:// or ldap:// (another scheme was given)")
+    parts = urlsplit("//" + rest)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidDirectoryUrl("KUNDWEB_LDAP_URL has a port that is not a number from 0 to 65535") from exc
+    if (not parts.hostname or not _HOST_PATTERN.match(parts.hostname) or "@" in parts.netloc
+            or parts.path not in ("", "/") or parts.query or parts.fragment or rest != rest.strip()
+            or any(character.isspace() for character in rest)):
+        raise InvalidDirectoryUrl("KUNDWEB_LDAP_URL must be only a scheme, a host and a port "
+                                  "(no user, password, path or spaces)")
+    use_ssl = scheme == "ldaps"
+    return DirectoryAddress(parts.hostname, port or (636 if use_ssl else 389), use_ssl)
 
 
 def escape(value):
@@ -334,16 +379,17 @@ def get_directory(app):
 
 
 def _real_server(config):
-    url = config["LDAP_URL"]
-    use_ssl = url.lower().startswith("ldaps://")
+    # The same parse the production check approved: host, port and LDAPS are handed over
+    # separately, so ldap3 never re-reads the URL in its own way.
+    address = parse_directory_url(config["LDAP_URL"])
     tls = None
-    if use_ssl or config["LDAP_START_TLS"]:
+    if address.use_ssl or config["LDAP_START_TLS"]:
         tls = Tls(
             validate=ssl.CERT_REQUIRED if config["LDAP_TLS_VALIDATE"] else ssl.CERT_NONE,
             ca_certs_file=config.get("LDAP_CA_CERTS_FILE"),
             version=ssl.PROTOCOL_TLS_CLIENT if config["LDAP_TLS_VALIDATE"] else None,
         )
-    return Server(url, use_ssl=use_ssl, tls=tls, get_info=NONE,
+    return Server(address.host, port=address.port, use_ssl=address.use_ssl, tls=tls, get_info=NONE,
                   connect_timeout=config["LDAP_CONNECT_TIMEOUT"])
 
 

@@ -1,6 +1,7 @@
 """Login, roles and session re-checks against the real Samba AD DC that `make test` starts."""
 import os
 import signal
+import ssl
 import subprocess
 import time
 from contextlib import contextmanager
@@ -29,6 +30,10 @@ def ad_env():
 @pytest.fixture
 def ad_app(app, ad_env):
     """The app against real AD, on the same test database as `app` (so it is cleaned alike)."""
+    return make_ad_app(app, ad_env)
+
+
+def make_ad_app(app, ad_env, **overrides):
     return create_app({
         "ENV_NAME": "testing",
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -46,6 +51,7 @@ def ad_app(app, ad_env):
             f"CN=KW-Kommunikation,{GROUPS}": "communicator",
             f"CN=KW-Kundcenterledning,{GROUPS}": "admin",
         },
+        **overrides,
     })
 
 
@@ -161,3 +167,24 @@ def _make_recheck_due(app, username):
         for session in db.session.scalars(db.select(UserSession).filter_by(username=username, ended_at=None)):
             session.roles_checked_at -= timedelta(seconds=app.config["ROLE_RECHECK_SECONDS"] + 1)
         db.session.commit()
+
+
+@pytest.mark.parametrize("url, start_tls, encrypted", [
+    ("127.0.0.1", False, False),  # no scheme: plain LDAP, what the production check refuses
+    ("LDAP://127.0.0.1:389", False, False),
+    ("Ldap://127.0.0.1", True, True),
+    ("LDAPS://127.0.0.1:636", False, True),
+    ("ldaps://127.0.0.1", False, True),
+])
+def test_every_url_form_reaches_the_real_directory_as_the_check_reads_it(app, ad_env, url, start_tls, encrypted):
+    """Plain forms travel in clear text, LDAPS and StartTLS encrypted: just what check_production_config assumes."""
+    ad_app = make_ad_app(app, ad_env, LDAP_URL=url, LDAP_START_TLS=start_tls)
+    directory = ldap_client.get_directory(ad_app)
+    conn = directory._service_connection()
+    try:
+        assert isinstance(conn.socket, ssl.SSLSocket) is encrypted
+    finally:
+        conn.unbind()
+    with ad_app.app_context():
+        _, session = services.log_in("bertil", "Bertil-pw-1", "127.0.0.1", directory)
+        assert session.roles.split(",") == ["employee", "agent"]
