@@ -25,9 +25,15 @@ ACCOUNT_ATTRIBUTES = [
     "sAMAccountName", "userPrincipalName", "displayName", "givenName", "sn", "mail",
     "title", "department", "telephoneNumber", "ipPhone", "mobile", "objectGUID",
     "userAccountControl", "lockoutTime", "accountExpires", "memberOf",
+    # What refuses a login besides the flags above: AD computes lockout and password expiry
+    # from the domain's policies (a lockoutTime alone outlives the lockout), "must change
+    # password" is pwdLastSet 0, and logonHours limits the hours of the week.
+    "msDS-User-Account-Control-Computed", "pwdLastSet", "logonHours",
 ]
-# What the directory sync reads of every person: no group memberships, which are large.
-PEOPLE_ATTRIBUTES = [name for name in ACCOUNT_ATTRIBUTES if name != "memberOf"]
+# What the directory sync reads of every person: no group memberships, which are large,
+# and none of the computed login states, which it does not use.
+PEOPLE_ATTRIBUTES = [name for name in ACCOUNT_ATTRIBUTES
+                     if name not in ("memberOf", "msDS-User-Account-Control-Computed", "pwdLastSet", "logonHours")]
 LIVE_SEARCH_ATTRIBUTES = ["displayName", "title", "department", "telephoneNumber", "ipPhone", "mobile"]
 UAC_DISABLED = 0x2
 UAC_LOCKOUT = 0x10
@@ -92,6 +98,8 @@ class DirectoryAccount:
     locked: bool = False
     expired: bool = False
     password_expired: bool = False
+    must_change_password: bool = False
+    outside_logon_hours: bool = False
     group_dns: frozenset = field(default_factory=frozenset)
 
     @property
@@ -103,8 +111,12 @@ class DirectoryAccount:
             return "701"
         if self.locked:
             return "775"
+        if self.must_change_password:
+            return "773"
         if self.password_expired:
             return "532"
+        if self.outside_logon_hours:
+            return "530"
         return None
 
 
@@ -428,7 +440,16 @@ def _account_from_entry(entry):
         values = _text_values(raw, name)
         return values[0] if values else ""
 
+    now = datetime.now(timezone.utc)
     uac = _int(text("userAccountControl"))
+    computed_values = _text_values(raw, "msDS-User-Account-Control-Computed")
+    computed = _int(computed_values[0]) if computed_values else 0
+    if computed_values:
+        locked = bool((uac | computed) & UAC_LOCKOUT)
+    else:  # the demo directory and OpenLDAP compute nothing: a lockout time is all there is
+        locked = bool(uac & UAC_LOCKOUT) or _int(text("lockoutTime")) > 0
+    must_change_password = text("pwdLastSet") == "0"
+    hours = raw_values(raw, "logonHours")
     expires = _int(text("accountExpires"))
     guid_raw = raw.get("objectGUID") or []
     guid = str(uuid.UUID(bytes_le=bytes(guid_raw[0]))) if guid_raw and len(guid_raw[0]) == 16 else ""
@@ -447,11 +468,23 @@ def _account_from_entry(entry):
         mobile=text("mobile"),
         guid=guid,
         disabled=bool(uac & UAC_DISABLED),
-        locked=bool(uac & UAC_LOCKOUT) or _int(text("lockoutTime")) > 0,
-        expired=expires not in NEVER_EXPIRES and filetime_to_datetime(expires) <= datetime.now(timezone.utc),
-        password_expired=bool(uac & UAC_PASSWORD_EXPIRED),
+        locked=locked,
+        expired=expires not in NEVER_EXPIRES and filetime_to_datetime(expires) <= now,
+        password_expired=bool((uac | computed) & UAC_PASSWORD_EXPIRED) and not must_change_password,
+        must_change_password=must_change_password,
+        outside_logon_hours=not within_logon_hours(bytes(hours[0]) if hours else None, now),
         group_dns=frozenset(_member_of_raw(raw)),
     )
+
+
+def within_logon_hours(bitmap, now):
+    """Whether AD's logonHours (21 bytes, one bit per hour of the week in UTC from Sunday 00:00,
+    lowest bit first) allow `now`; no bitmap means no restriction."""
+    if not bitmap or len(bitmap) != 21:
+        return True
+    utc = now.astimezone(timezone.utc)
+    hour_of_week = (utc.isoweekday() % 7) * 24 + utc.hour
+    return bool(bitmap[hour_of_week // 8] & (1 << (hour_of_week % 8)))
 
 
 def filetime_to_datetime(value):
@@ -461,6 +494,14 @@ def filetime_to_datetime(value):
 
 def _member_of_raw(raw):
     return _text_values(raw, "memberOf")
+
+
+def raw_values(raw, name):
+    """An attribute's values as the server sent them (bytes), whatever the case of its name."""
+    for key, values in raw.items():
+        if key.lower() == name.lower():
+            return list(values)
+    return []
 
 
 def _text_values(raw, name):

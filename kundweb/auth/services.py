@@ -28,6 +28,15 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DOMAIN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$")
 # Seconds to wait before retrying a re-check after the directory did not answer.
 RECHECK_RETRY_SECONDS = 60
+# Why the re-check ends a session, by the AD code that would refuse the same account a new login.
+SESSION_END_REASONS = {
+    "533": "account-disabled",
+    "701": "account-expired",
+    "775": "account-locked",
+    "773": "password-must-change",
+    "532": "password-expired",
+    "530": "outside-logon-hours",
+}
 
 
 class LoginError(Exception):
@@ -247,7 +256,8 @@ def load_session(token, directory, now=None):
 
 
 def recheck_session(session, directory, now):
-    """Re-read the account from AD: new roles, or the end of the session if it may no longer log in.
+    """Re-read the account from AD: new roles, or the end of the session if it may no longer log in
+    (gone, disabled, expired, locked, password expired or to be changed, outside its logon hours).
 
     An unreachable directory keeps the session as it is (people already logged in
     keep working) and tries again a minute later.
@@ -260,8 +270,9 @@ def recheck_session(session, directory, now):
         session.roles_checked_at = now - timedelta(seconds=config["ROLE_RECHECK_SECONDS"] - RECHECK_RETRY_SECONDS)
         db.session.commit()
         return session
-    if account is None or account.disabled or account.expired:
-        reason = "account-gone" if account is None else ("account-disabled" if account.disabled else "account-expired")
+    # Whatever would refuse a new login ends the open session too (DirectoryAccount.refusal_code).
+    if account is None or account.refusal_code:
+        reason = "account-gone" if account is None else SESSION_END_REASONS[account.refusal_code]
         end_session(session, reason, now)
         return None
     new_roles = ",".join(roles_for(account, config["LDAP_GROUP_ROLES"]))
