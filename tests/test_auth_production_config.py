@@ -63,3 +63,76 @@ def test_the_connection_uses_the_address_the_check_approved(url, host, port, use
                       "LDAP_BASE_DN": "DC=lulea,DC=se"})
     server = ldap_client.get_directory(app).server
     assert (server.host, server.port, server.ssl) == (host, port, use_ssl)
+
+
+WEAK_SECRETS = [
+    ("x", "shorter than 32"),
+    ("a-long-random-value", "shorter than 32"),
+    ("x" * 64, "repeats"),
+    ("ab" * 32, "repeats"),
+    ("0123456789abcdef" * 4, "repeats"),
+    ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", "sequence"),
+    ("9f86d081884c7d659a2feaa0c55ad015", "too little randomness"),  # 16 random bytes in hex
+    ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "run of one character"),
+    ("a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0", "sequence"),
+]
+STRONG_SECRETS = [
+    "Qm9vdGgtcmFuZG9tLWJ5dGVzLWZyb20tc2VjcmV0cy10b2tlbg",
+    "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",  # 32 bytes in hex
+    "J8nQ3y4mVd0Zk1sTq9Lr2XwPb5Hc7Ga6Ue-Of_Ni8Yk",  # 32 bytes, token_urlsafe
+]
+
+
+@pytest.mark.parametrize("setting, name", [("SECRET_KEY", "KUNDWEB_SECRET_KEY"),
+                                           ("SWITCHBOARD_API_TOKEN", "KUNDWEB_SWITCHBOARD_API_TOKEN")])
+@pytest.mark.parametrize("value, why", WEAK_SECRETS)
+def test_weak_secrets_are_refused_naming_the_setting_and_why_never_the_value(setting, name, value, why):
+    with pytest.raises(RuntimeError) as refused:
+        check_production_config(production_config(**{setting: value}))
+    message = str(refused.value)
+    assert name in message and why in message
+    assert value not in message
+
+
+@pytest.mark.parametrize("value", STRONG_SECRETS)
+def test_random_secrets_of_32_bytes_are_accepted(value):
+    check_production_config(production_config(SECRET_KEY=value, SWITCHBOARD_API_TOKEN=value))
+
+
+def test_freshly_generated_secrets_always_pass():
+    import secrets
+
+    for _ in range(2000):
+        for value in (secrets.token_urlsafe(32), secrets.token_hex(32)):
+            check_production_config(production_config(SECRET_KEY=value, SWITCHBOARD_API_TOKEN=value))
+
+
+def test_an_empty_switchboard_token_is_allowed_it_turns_the_export_off():
+    check_production_config(production_config(SWITCHBOARD_API_TOKEN=""))
+
+
+@pytest.mark.parametrize("mail", [
+    {"MAIL_USERNAME": "kundweb", "MAIL_PASSWORD": "hemligt-smtp"},
+    {"MAIL_USERNAME": "", "MAIL_PASSWORD": "hemligt-smtp"},
+    {"MAIL_USERNAME": "kundweb", "MAIL_PASSWORD": "hemligt-smtp", "MAIL_USE_TLS": False, "MAIL_USE_SSL": False},
+])
+def test_smtp_credentials_without_tls_are_refused(mail):
+    with pytest.raises(RuntimeError, match="KUNDWEB_MAIL_USE_TLS") as refused:
+        check_production_config(production_config(**mail))
+    assert "hemligt-smtp" not in str(refused.value)
+
+
+@pytest.mark.parametrize("mail", [
+    {"MAIL_USERNAME": "kundweb", "MAIL_PASSWORD": "hemligt-smtp", "MAIL_USE_TLS": True},
+    {"MAIL_USERNAME": "kundweb", "MAIL_PASSWORD": "hemligt-smtp", "MAIL_USE_SSL": True},
+    {"MAIL_USERNAME": None, "MAIL_PASSWORD": None},  # a relay that takes mail from this host without a login
+])
+def test_smtp_credentials_over_starttls_or_smtps_or_no_credentials_are_accepted(mail):
+    check_production_config(production_config(**mail))
+
+
+def test_a_weak_production_app_does_not_start(monkeypatch):
+    monkeypatch.setenv("KUNDWEB_ENV", "production")
+    with pytest.raises(RuntimeError, match="KUNDWEB_SECRET_KEY"):
+        create_app({"SECRET_KEY": "x" * 40, "LDAP_TLS_VALIDATE": True, "LDAP_URL": "ldaps://dc.example:636",
+                    "SQLALCHEMY_DATABASE_URI": "sqlite://", "ENV_NAME": "production"})
