@@ -165,6 +165,12 @@ def escape(value):
     return escape_filter_chars(value)
 
 
+def _can_match(value):
+    # Samba reads an escaped NUL (\00) as the end of the value: "bertil\x00" would find bertil.
+    # No name or number in AD holds a NUL, so such a value matches nobody, without asking.
+    return "\x00" not in value
+
+
 class Directory:
     """Connection settings for one directory server; a new connection per operation."""
 
@@ -285,6 +291,8 @@ class Directory:
 
         Raises DirectoryUnavailable.
         """
+        if not _can_match(username):
+            return None
         with self._service_session() as conn:
             search_filter = f"(&{self.config['DIRECTORY_PEOPLE_FILTER']}(sAMAccountName={escape(username)}))"
             conn.search(self.base_dn, search_filter, SUBTREE, attributes=PEOPLE_ATTRIBUTES, size_limit=2)
@@ -300,7 +308,7 @@ class Directory:
         accents or number formats, so this finds less, never more. Raises DirectoryUnavailable.
         """
         words = text.split()[:6]
-        if not words:
+        if not words or not _can_match(text):
             return []
         clauses = "".join("(|" + "".join(f"({name}=*{escape(word)}*)" for name in LIVE_SEARCH_ATTRIBUTES) + ")"
                           for word in words)
@@ -312,6 +320,8 @@ class Directory:
                     if entry.get("type") == "searchResEntry"]
 
     def _find(self, conn, username=None, upn=None):
+        if not _can_match(upn or username or ""):
+            return None
         if upn:
             search_filter = f"(&(objectClass=user)(userPrincipalName={escape(upn)}))"
         else:

@@ -157,6 +157,25 @@ def test_injection_string_finds_nobody(directory):
     assert directory.find_account("*)(sAMAccountName=*") is None
 
 
+HOSTILE_NAMES = ["*", "b*", "*)(uid=*", "*)(sAMAccountName=*", "admin)(|(a=*", "bertil)(|(objectClass=*",
+                 "bertil\x00", "\x00*", "bertil\\2a", "*)(&", "bertil)(!(cn=x)", "(", ")"]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_are_refused_before_ad_and_escaped_when_they_reach_it(ad_app, directory, caplog, name):
+    """Two layers: the login refuses the name unasked (allow-list); and even a name that reached
+    the real AD would be matched literally (escaping), so it finds nobody and binds as nobody."""
+    with ad_app.app_context(), pytest.raises(services.InvalidLogin):
+        services.log_in(name, "Bertil-pw-1", "127.0.0.1", directory)
+    assert "AD code" not in caplog.text  # refused before any LDAP call
+    with pytest.raises(ldap_client.AuthenticationFailed) as refused:
+        directory.authenticate(name, "Bertil-pw-1")
+    assert refused.value.reason_code == "525"
+    assert directory.find_account(name) is None
+    assert directory.find_person(name) is None
+    assert directory.search_people(name) == []
+
+
 def test_login_and_logout_over_http(ad_app):
     client = ad_app.test_client()
     response = post_login(client, "KUNDWEB\\frida", "Frida-pw-1")

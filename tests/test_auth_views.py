@@ -205,3 +205,40 @@ def test_silent_directory_times_out_instead_of_hanging_the_worker(tmp_path):
     assert accepted, "the app never connected to the silent server"
     assert response.status_code == 503
     assert elapsed < 4, f"took {elapsed:.1f}s"
+
+
+def test_every_login_opens_a_new_session_and_a_cookie_planted_before_login_stays_anonymous(app, client):
+    """No session fixation: whatever cookie the browser had before, logging in issues a new random token."""
+    from kundweb.auth.models import UserSession
+    from kundweb.extensions import db
+
+    name = app.config["SESSION_COOKIE_NAME"]
+    token = csrf_token(client)
+    planted = client.get_cookie(name).value  # what an attacker could have set in the victim's browser
+    assert client.post("/login", data={"username": "anna", "password": "demo-anna", "csrf_token": token}
+                       ).status_code == 302
+    first = client.get_cookie(name).value
+    assert first != planted
+    attacker = app.test_client()
+    attacker.set_cookie(name, planted)
+    assert attacker.get("/start/employee").status_code == 302  # still anonymous: sent to /login
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/start/employee")}).status_code == 302
+    assert post_login(client, "anna", "demo-anna").status_code == 302
+    assert client.get_cookie(name).value not in (planted, first)
+    with app.app_context():
+        hashes = db.session.scalars(db.select(UserSession.token_hash).filter_by(username="anna")).all()
+        assert len(hashes) == len(set(hashes)) == 2
+
+
+@pytest.mark.parametrize("name", ["anna\x00", "\x00", "an\x00na", "*)(uid=*\x00", "anna\x1b[2J", "anna\u202e"])
+def test_a_name_with_nul_or_control_characters_gets_the_generic_refusal_not_an_error(app, client, name):
+    """PostgreSQL cannot store a NUL: the failed attempt is still counted and audited, under a readable key."""
+    from kundweb.auth.models import LoginFailure
+    from kundweb.extensions import db
+
+    response = post_login(client, name, "demo-anna")
+    assert response.status_code == 401
+    assert "Fel användarnamn eller lösenord" in response.get_data(as_text=True)
+    with app.app_context():
+        (key,) = db.session.scalars(db.select(LoginFailure.username)).all()
+        assert "\x00" not in key and key.isprintable()

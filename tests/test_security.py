@@ -157,7 +157,7 @@ def test_pages_answer_503_with_a_clear_message_when_database_is_unreachable(app_
 def test_production_refuses_unsafe_settings(overrides, problem):
     from kundweb.config import check_production_config
 
-    config = {"SECRET_KEY": "a-long-random-value", "DEBUG": False, "LDAP_TLS_VALIDATE": True,
+    config = {"SECRET_KEY": "Qm9vdGgtcmFuZG9tLWJ5dGVzLWZyb20tc2VjcmV0cy10b2tlbg", "DEBUG": False, "LDAP_TLS_VALIDATE": True,
               "LDAP_URL": "ldaps://dc.example:636", "LDAP_START_TLS": False}
     if "KUNDWEB_SECRET_KEY" in overrides:
         config["SECRET_KEY"] = DEFAULT_SECRET_KEY

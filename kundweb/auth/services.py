@@ -131,7 +131,7 @@ def log_in(raw_username, password, remote_addr, directory, now=None):
     try:
         name = parse_login_name(raw_username, config["LDAP_DOMAIN"], config["LDAP_UPN_SUFFIX"])
     except InvalidLogin:
-        _record_failure("invalid-username", raw_username[:64].lower(), remote_addr, now, actor)
+        _record_failure("invalid-username", _refused_name_key(raw_username), remote_addr, now, actor)
         raise
     _check_throttle(name.key, remote_addr, now)
     try:
@@ -160,6 +160,12 @@ def log_in(raw_username, password, remote_addr, directory, now=None):
                  "user", account.username, {"roles": session.roles.split(",")}, now)
     db.session.commit()
     return token, session
+
+
+def _refused_name_key(raw_username):
+    """A refused name as it is counted and audited: PostgreSQL cannot store a NUL, and control
+    or direction characters would only confuse whoever reads the log."""
+    return "".join(character if character.isprintable() else "?" for character in raw_username[:64]).lower()
 
 
 def _record_failure(reason_code, username_key, remote_addr, now, actor):
