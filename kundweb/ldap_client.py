@@ -459,7 +459,7 @@ def _account_from_entry(entry):
     else:  # the demo directory and OpenLDAP compute nothing: a lockout time is all there is
         locked = bool(uac & UAC_LOCKOUT) or _int(text("lockoutTime")) > 0
     must_change_password = text("pwdLastSet") == "0"
-    hours = raw_values(raw, "logonHours")
+    hours = _raw_values(raw, "logonHours")
     expires = _int(text("accountExpires"))
     guid_raw = raw.get("objectGUID") or []
     guid = str(uuid.UUID(bytes_le=bytes(guid_raw[0]))) if guid_raw and len(guid_raw[0]) == 16 else ""
@@ -506,7 +506,7 @@ def _member_of_raw(raw):
     return _text_values(raw, "memberOf")
 
 
-def raw_values(raw, name):
+def _raw_values(raw, name):
     """An attribute's values as the server sent them (bytes), whatever the case of its name."""
     for key, values in raw.items():
         if key.lower() == name.lower():
