@@ -28,15 +28,6 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DOMAIN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$")
 # Seconds to wait before retrying a re-check after the directory did not answer.
 RECHECK_RETRY_SECONDS = 60
-# Why the re-check ends a session, by the AD code that would refuse the same account a new login.
-SESSION_END_REASONS = {
-    "533": "account-disabled",
-    "701": "account-expired",
-    "775": "account-locked",
-    "773": "password-must-change",
-    "532": "password-expired",
-    "530": "outside-logon-hours",
-}
 
 
 class LoginError(Exception):
@@ -104,6 +95,13 @@ def parse_login_name(raw, domain, upn_suffix):
     return LoginName(username=value)
 
 
+def printable_name(raw):
+    """A typed name with each NUL, control or direction character as "?", so it is refused like any
+    other odd character and can be counted and audited: PostgreSQL cannot store a NUL, and the
+    others would only confuse whoever reads the log. Surrounding whitespace goes first, as always."""
+    return "".join(character if character.isprintable() else "?" for character in raw.strip())
+
+
 def roles_for(account, group_roles):
     """Every login is an employee; AD groups (nested ones included) add the other roles."""
     by_dn = {dn.lower(): role for dn, role in group_roles.items()}
@@ -128,10 +126,11 @@ def log_in(raw_username, password, remote_addr, directory, now=None):
     # AD treats a bind with an empty password as anonymous and "succeeds".
     if not raw_username or not raw_username.strip() or not password or not password.strip():
         raise MissingCredentials()
+    raw_username = printable_name(raw_username)
     try:
         name = parse_login_name(raw_username, config["LDAP_DOMAIN"], config["LDAP_UPN_SUFFIX"])
     except InvalidLogin:
-        _record_failure("invalid-username", _refused_name_key(raw_username), remote_addr, now, actor)
+        _record_failure("invalid-username", raw_username[:64].lower(), remote_addr, now, actor)
         raise
     _check_throttle(name.key, remote_addr, now)
     try:
@@ -160,12 +159,6 @@ def log_in(raw_username, password, remote_addr, directory, now=None):
                  "user", account.username, {"roles": session.roles.split(",")}, now)
     db.session.commit()
     return token, session
-
-
-def _refused_name_key(raw_username):
-    """A refused name as it is counted and audited: PostgreSQL cannot store a NUL, and control
-    or direction characters would only confuse whoever reads the log."""
-    return "".join(character if character.isprintable() else "?" for character in raw_username[:64]).lower()
 
 
 def _record_failure(reason_code, username_key, remote_addr, now, actor):
@@ -259,6 +252,17 @@ def load_session(token, directory, now=None):
         db.session.commit()
         opened = replace(opened, last_seen_at=now)
     return opened
+
+
+# Why the re-check ends a session, by the AD code that would refuse the same account a new login.
+SESSION_END_REASONS = {
+    "533": "account-disabled",
+    "701": "account-expired",
+    "775": "account-locked",
+    "773": "password-must-change",
+    "532": "password-expired",
+    "530": "outside-logon-hours",
+}
 
 
 def recheck_session(session, directory, now):
