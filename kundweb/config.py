@@ -1,8 +1,15 @@
 """Configuration classes; values come from environment variables and instance/config.py."""
 import json
+import math
 import os
+from collections import Counter
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+# Production secrets: at least 32 random bytes, e.g. `python -c "import secrets; print(secrets.token_urlsafe(32))"`.
+MIN_SECRET_LENGTH = 32
+# Estimated from the characters' frequencies. 32 random bytes as token_urlsafe or hex score 180 to
+# 255; 16 or 24 random bytes, or a value made of few characters, stay below.
+MIN_SECRET_ENTROPY_BITS = 170
 
 
 def _env_bool(name, default):
@@ -72,7 +79,9 @@ class Config:
     MAIL_SERVER = os.environ.get("KUNDWEB_MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("KUNDWEB_MAIL_PORT", "25"))
     MAIL_FROM = os.environ.get("KUNDWEB_MAIL_FROM", "kundweb@kundweb.demo")
-    MAIL_USE_TLS = _env_bool("KUNDWEB_MAIL_USE_TLS", False)
+    MAIL_USE_TLS = _env_bool("KUNDWEB_MAIL_USE_TLS", False)  # STARTTLS
+    MAIL_USE_SSL = _env_bool("KUNDWEB_MAIL_USE_SSL", False)  # SMTPS: TLS from the first byte (port 465)
+    MAIL_CA_CERTS_FILE = os.environ.get("KUNDWEB_MAIL_CA_CERTS_FILE")  # None: the system's CAs
     MAIL_USERNAME = os.environ.get("KUNDWEB_MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("KUNDWEB_MAIL_PASSWORD")
     MAIL_TIMEOUT = float(os.environ.get("KUNDWEB_MAIL_TIMEOUT", "10"))
@@ -162,15 +171,74 @@ def check_production_config(config):
     Raises RuntimeError naming each problem.
     """
     problems = []
-    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
-        problems.append("KUNDWEB_SECRET_KEY must be set to a random value")
+    problems += _secret_key_problems(config)
+    problems += _switchboard_token_problems(config)
+    problems += _mail_credentials_problems(config)
     if config.get("DEBUG"):
         problems.append("DEBUG must be off")
     if not config.get("LDAP_TLS_VALIDATE"):
         problems.append("LDAP TLS certificate validation must be on")
-    if not config.get("LDAP_URL"):
-        problems.append("KUNDWEB_LDAP_URL must be set (the demo directory is for demos only)")
-    if config.get("LDAP_URL", "").startswith("ldap://") and not config.get("LDAP_START_TLS"):
-        problems.append("the directory must be reached over ldaps:// or with StartTLS")
+    problems += _directory_transport_problems(config)
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+def _directory_transport_problems(config):
+    """The service account's DN and password must never cross the network in clear text."""
+    from kundweb.ldap_client import InvalidDirectoryUrl, parse_directory_url
+
+    if not config.get("LDAP_URL"):
+        return ["KUNDWEB_LDAP_URL must be set (the demo directory is for demos only)"]
+    try:
+        address = parse_directory_url(config["LDAP_URL"])
+    except InvalidDirectoryUrl as exc:
+        return [str(exc)]
+    if not address.use_ssl and not config.get("LDAP_START_TLS"):
+        return ["the directory must be reached over ldaps:// or with StartTLS (KUNDWEB_LDAP_URL is plain LDAP, "
+                "also without a scheme, and KUNDWEB_LDAP_START_TLS is off)"]
+    return []
+
+
+def _secret_key_problems(config):
+    """The key signs the session cookies: a guessable one lets anyone forge a session."""
+    value = config.get("SECRET_KEY")
+    if not value or value == DEFAULT_SECRET_KEY:
+        return ["KUNDWEB_SECRET_KEY must be set to a random value of at least 32 bytes"]
+    weakness = secret_weakness(value)
+    return [f"KUNDWEB_SECRET_KEY is too weak: {weakness}"] if weakness else []
+
+
+def _switchboard_token_problems(config):
+    """The token alone opens the switchboard export of every person's numbers; empty turns the export off."""
+    value = config.get("SWITCHBOARD_API_TOKEN")
+    weakness = secret_weakness(value) if value else None
+    return [f"KUNDWEB_SWITCHBOARD_API_TOKEN is too weak: {weakness}"] if weakness else []
+
+
+def _mail_credentials_problems(config):
+    """An SMTP login must not cross the network in clear text."""
+    has_credentials = config.get("MAIL_USERNAME") or config.get("MAIL_PASSWORD")
+    if has_credentials and not (config.get("MAIL_USE_TLS") or config.get("MAIL_USE_SSL")):
+        return ["SMTP credentials (KUNDWEB_MAIL_USERNAME, KUNDWEB_MAIL_PASSWORD) need TLS: "
+                "set KUNDWEB_MAIL_USE_TLS (STARTTLS) or KUNDWEB_MAIL_USE_SSL (SMTPS)"]
+    return []
+
+
+def secret_weakness(value):
+    """Why `value` is not a random secret of at least 32 bytes, in a few words; None if it looks like one.
+
+    The reason never contains the value itself: it goes into the startup error and the logs.
+    """
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"shorter than {MIN_SECRET_LENGTH} characters"
+    if value in (value + value)[1:-1]:
+        return "it repeats a shorter part over and over"
+    steps = [ord(b) - ord(a) for a, b in zip(value, value[1:])]
+    for lag in range(1, 5):  # abcdef steps like the step before it, a1b2c3 like the one two before
+        if sum(1 for a, b in zip(steps, steps[lag:]) if a == b) > len(steps) // 2:
+            return "it is mostly a run of one character or a sequence (like aaaa, abcdef or a1b2c3)"
+    counts = Counter(value).values()
+    estimated_bits = -sum(count * math.log2(count / len(value)) for count in counts)
+    if estimated_bits < MIN_SECRET_ENTROPY_BITS:
+        return "too little randomness; use at least 32 random bytes (secrets.token_urlsafe(32))"
+    return None

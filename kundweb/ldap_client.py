@@ -14,6 +14,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from ldap3 import BASE, MOCK_SYNC, NONE, OFFLINE_AD_2012_R2, SIMPLE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPCommunicationError, LDAPException, LDAPSocketOpenError
@@ -24,9 +25,15 @@ ACCOUNT_ATTRIBUTES = [
     "sAMAccountName", "userPrincipalName", "displayName", "givenName", "sn", "mail",
     "title", "department", "telephoneNumber", "ipPhone", "mobile", "objectGUID",
     "userAccountControl", "lockoutTime", "accountExpires", "memberOf",
+    # What refuses a login besides the flags above: AD computes lockout and password expiry
+    # from the domain's policies (a lockoutTime alone outlives the lockout), "must change
+    # password" is pwdLastSet 0, and logonHours limits the hours of the week.
+    "msDS-User-Account-Control-Computed", "pwdLastSet", "logonHours",
 ]
-# What the directory sync reads of every person: no group memberships, which are large.
-PEOPLE_ATTRIBUTES = [name for name in ACCOUNT_ATTRIBUTES if name != "memberOf"]
+# What the directory sync reads of every person: no group memberships, which are large,
+# and none of the computed login states, which it does not use.
+PEOPLE_ATTRIBUTES = [name for name in ACCOUNT_ATTRIBUTES
+                     if name not in ("memberOf", "msDS-User-Account-Control-Computed", "pwdLastSet", "logonHours")]
 LIVE_SEARCH_ATTRIBUTES = ["displayName", "title", "department", "telephoneNumber", "ipPhone", "mobile"]
 UAC_DISABLED = 0x2
 UAC_LOCKOUT = 0x10
@@ -53,6 +60,10 @@ _AD_REASON_PATTERN = re.compile(r"\bdata ([0-9a-f]{3,4})\b", re.IGNORECASE)
 
 class DirectoryError(Exception):
     """Base of the errors this module raises."""
+
+
+class InvalidDirectoryUrl(ValueError):
+    """KUNDWEB_LDAP_URL is not `ldaps://host[:port]`, `ldap://host[:port]` or `host[:port]`."""
 
 
 class DirectoryUnavailable(DirectoryError):
@@ -87,6 +98,8 @@ class DirectoryAccount:
     locked: bool = False
     expired: bool = False
     password_expired: bool = False
+    must_change_password: bool = False
+    outside_logon_hours: bool = False
     group_dns: frozenset = field(default_factory=frozenset)
 
     @property
@@ -98,14 +111,64 @@ class DirectoryAccount:
             return "701"
         if self.locked:
             return "775"
+        if self.must_change_password:
+            return "773"
         if self.password_expired:
             return "532"
+        if self.outside_logon_hours:
+            return "530"
         return None
+
+
+@dataclass(frozen=True)
+class DirectoryAddress:
+    """Where the directory server is, and whether the connection is LDAPS from the first byte."""
+
+    host: str
+    port: int
+    use_ssl: bool
+
+
+_HOST_PATTERN = re.compile(r"^(?:[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+)$")  # a DNS name, IPv4 or IPv6 address
+
+
+def parse_directory_url(url):
+    """KUNDWEB_LDAP_URL as a DirectoryAddress; the production check and the connection both use it.
+
+    The scheme is case-insensitive and a value without one is plain LDAP, so that no
+    spelling of plain LDAP looks like LDAPS. Raises InvalidDirectoryUrl for any other
+    scheme, a user, a path beyond "/", a query or a bad port; its message never holds the value.
+    """
+    value = (url or "").strip()
+    scheme, separator, rest = value.partition("://")
+    if not separator:
+        scheme, rest = "ldap", value
+    scheme = scheme.lower()
+    if scheme not in ("ldap", "ldaps"):
+        raise InvalidDirectoryUrl("KUNDWEB_LDAP_URL must use ldaps:// or ldap:// (another scheme was given)")
+    parts = urlsplit("//" + rest)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidDirectoryUrl("KUNDWEB_LDAP_URL has a port that is not a number from 0 to 65535") from exc
+    if (not parts.hostname or not _HOST_PATTERN.match(parts.hostname) or "@" in parts.netloc
+            or parts.path not in ("", "/") or parts.query or parts.fragment or rest != rest.strip()
+            or any(character.isspace() for character in rest)):
+        raise InvalidDirectoryUrl("KUNDWEB_LDAP_URL must be only a scheme, a host and a port "
+                                  "(no user, password, path or spaces)")
+    use_ssl = scheme == "ldaps"
+    return DirectoryAddress(parts.hostname, port or (636 if use_ssl else 389), use_ssl)
 
 
 def escape(value):
     """Escape a value for an LDAP filter (RFC 4515); never rely on ldap3's auto-escaping."""
     return escape_filter_chars(value)
+
+
+def _can_match(value):
+    # Samba reads an escaped NUL (\00) as the end of the value: "bertil\x00" would find bertil.
+    # No name or number in AD holds a NUL, so such a value matches nobody, without asking.
+    return "\x00" not in value
 
 
 class Directory:
@@ -228,6 +291,8 @@ class Directory:
 
         Raises DirectoryUnavailable.
         """
+        if not _can_match(username):
+            return None
         with self._service_session() as conn:
             search_filter = f"(&{self.config['DIRECTORY_PEOPLE_FILTER']}(sAMAccountName={escape(username)}))"
             conn.search(self.base_dn, search_filter, SUBTREE, attributes=PEOPLE_ATTRIBUTES, size_limit=2)
@@ -243,7 +308,7 @@ class Directory:
         accents or number formats, so this finds less, never more. Raises DirectoryUnavailable.
         """
         words = text.split()[:6]
-        if not words:
+        if not words or not _can_match(text):
             return []
         clauses = "".join("(|" + "".join(f"({name}=*{escape(word)}*)" for name in LIVE_SEARCH_ATTRIBUTES) + ")"
                           for word in words)
@@ -255,6 +320,8 @@ class Directory:
                     if entry.get("type") == "searchResEntry"]
 
     def _find(self, conn, username=None, upn=None):
+        if not _can_match(upn or username or ""):
+            return None
         if upn:
             search_filter = f"(&(objectClass=user)(userPrincipalName={escape(upn)}))"
         else:
@@ -334,16 +401,17 @@ def get_directory(app):
 
 
 def _real_server(config):
-    url = config["LDAP_URL"]
-    use_ssl = url.lower().startswith("ldaps://")
+    # The same parse the production check approved: host, port and LDAPS are handed over
+    # separately, so ldap3 never re-reads the URL in its own way.
+    address = parse_directory_url(config["LDAP_URL"])
     tls = None
-    if use_ssl or config["LDAP_START_TLS"]:
+    if address.use_ssl or config["LDAP_START_TLS"]:
         tls = Tls(
             validate=ssl.CERT_REQUIRED if config["LDAP_TLS_VALIDATE"] else ssl.CERT_NONE,
             ca_certs_file=config.get("LDAP_CA_CERTS_FILE"),
             version=ssl.PROTOCOL_TLS_CLIENT if config["LDAP_TLS_VALIDATE"] else None,
         )
-    return Server(url, use_ssl=use_ssl, tls=tls, get_info=NONE,
+    return Server(address.host, port=address.port, use_ssl=address.use_ssl, tls=tls, get_info=NONE,
                   connect_timeout=config["LDAP_CONNECT_TIMEOUT"])
 
 
@@ -382,7 +450,16 @@ def _account_from_entry(entry):
         values = _text_values(raw, name)
         return values[0] if values else ""
 
+    now = datetime.now(timezone.utc)
     uac = _int(text("userAccountControl"))
+    computed_values = _text_values(raw, "msDS-User-Account-Control-Computed")
+    computed = _int(computed_values[0]) if computed_values else 0
+    if computed_values:
+        locked = bool((uac | computed) & UAC_LOCKOUT)
+    else:  # the demo directory and OpenLDAP compute nothing: a lockout time is all there is
+        locked = bool(uac & UAC_LOCKOUT) or _int(text("lockoutTime")) > 0
+    must_change_password = text("pwdLastSet") == "0"
+    hours = _raw_values(raw, "logonHours")
     expires = _int(text("accountExpires"))
     guid_raw = raw.get("objectGUID") or []
     guid = str(uuid.UUID(bytes_le=bytes(guid_raw[0]))) if guid_raw and len(guid_raw[0]) == 16 else ""
@@ -401,11 +478,23 @@ def _account_from_entry(entry):
         mobile=text("mobile"),
         guid=guid,
         disabled=bool(uac & UAC_DISABLED),
-        locked=bool(uac & UAC_LOCKOUT) or _int(text("lockoutTime")) > 0,
-        expired=expires not in NEVER_EXPIRES and filetime_to_datetime(expires) <= datetime.now(timezone.utc),
-        password_expired=bool(uac & UAC_PASSWORD_EXPIRED),
+        locked=locked,
+        expired=expires not in NEVER_EXPIRES and filetime_to_datetime(expires) <= now,
+        password_expired=bool((uac | computed) & UAC_PASSWORD_EXPIRED) and not must_change_password,
+        must_change_password=must_change_password,
+        outside_logon_hours=not within_logon_hours(bytes(hours[0]) if hours else None, now),
         group_dns=frozenset(_member_of_raw(raw)),
     )
+
+
+def within_logon_hours(bitmap, now):
+    """Whether AD's logonHours (21 bytes, one bit per hour of the week in UTC from Sunday 00:00,
+    lowest bit first) allow `now`; no bitmap means no restriction."""
+    if not bitmap or len(bitmap) != 21:
+        return True
+    utc = now.astimezone(timezone.utc)
+    hour_of_week = (utc.isoweekday() % 7) * 24 + utc.hour
+    return bool(bitmap[hour_of_week // 8] & (1 << (hour_of_week % 8)))
 
 
 def filetime_to_datetime(value):
@@ -415,6 +504,14 @@ def filetime_to_datetime(value):
 
 def _member_of_raw(raw):
     return _text_values(raw, "memberOf")
+
+
+def _raw_values(raw, name):
+    """An attribute's values as the server sent them (bytes), whatever the case of its name."""
+    for key, values in raw.items():
+        if key.lower() == name.lower():
+            return list(values)
+    return []
 
 
 def _text_values(raw, name):

@@ -12,6 +12,7 @@ else
   need ldapwhoami ldap-utils
   need chromium chromium
   need npm npm  # fetches axe-core for the accessibility checks
+  need openssl openssl  # self-signed certificates for the SMTP TLS tests
   [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 fi
 if [ ${#missing[@]} -gt 0 ]; then

@@ -175,6 +175,71 @@ def test_role_recheck_ends_session_of_an_account_that_was_disabled(app, app_cont
         entry["userAccountControl"] = original
 
 
+PAST = str(ldap_client.FILETIME_EPOCH_OFFSET + 1_600_000_000 * 10_000_000)  # 2020-09-13, as a FILETIME
+RECENT = str(ldap_client.FILETIME_EPOCH_OFFSET + 1_780_000_000 * 10_000_000)
+
+
+@pytest.mark.parametrize("attributes, reason", [
+    ({"userAccountControl": [b"514"]}, "account-disabled"),  # 533
+    ({"accountExpires": [PAST.encode()]}, "account-expired"),  # 701
+    ({"userAccountControl": [b"528"]}, "account-locked"),  # 775, the flag in userAccountControl
+    ({"msDS-User-Account-Control-Computed": [b"16"]}, "account-locked"),  # 775, as AD computes it
+    ({"lockoutTime": [RECENT.encode()]}, "account-locked"),  # 775, a server without the computed flags
+    ({"msDS-User-Account-Control-Computed": [b"8388608"], "pwdLastSet": [RECENT.encode()]},
+     "password-expired"),  # 532
+    ({"userAccountControl": [b"8389120"]}, "password-expired"),  # 532, the old flag
+    ({"pwdLastSet": [b"0"], "msDS-User-Account-Control-Computed": [b"8388608"]}, "password-must-change"),  # 773
+    ({"logonHours": [bytes(21)]}, "outside-logon-hours"),  # 530
+])
+def test_every_state_that_refuses_a_login_ends_an_open_session_at_the_recheck(app, app_context, attributes,
+                                                                               reason):
+    """The demo directory's entry gets the attributes AD reports for the state (see test_auth_real_ad for Samba)."""
+    directory = ldap_client.get_directory(app)
+    token, session = services.log_in("anna", "demo-anna", "10.0.0.1", directory)
+    entry = directory.server.dit[directory.find_account("anna").dn]
+    original = {name: entry.get(name) for name in attributes}
+    entry.update(attributes)
+    try:
+        due = utcnow() + timedelta(seconds=app.config["ROLE_RECHECK_SECONDS"] + 1)
+        assert services.load_session(token, directory, now=due) is None
+        assert session.end_reason == reason
+        ended = db.session.scalars(db.select(AuditEvent).filter_by(action="auth.session_ended")).one()
+        assert ended.details["reason"] == reason
+        with pytest.raises(services.InvalidLogin):
+            services.log_in("anna", "demo-anna", "10.0.0.1", directory)
+    finally:
+        for name, value in original.items():
+            if value is None:
+                entry.pop(name, None)
+            else:
+                entry[name] = value
+
+
+def _week_bitmap(*utc_hours):
+    """AD's logonHours: 168 bits, one per hour of the week in UTC from Sunday 00:00, lowest bit first."""
+    bitmap = bytearray(21)
+    for hour in utc_hours:
+        bitmap[hour // 8] |= 1 << (hour % 8)
+    return bytes(bitmap)
+
+
+@pytest.mark.parametrize("bitmap, at, allowed", [
+    (b"\xff" * 21, "2026-12-04 03:00", True),
+    (bytes(21), "2026-12-04 03:00", False),
+    (None, "2026-12-04 03:00", True),  # no attribute: no restriction
+    (_week_bitmap(5 * 24 + 3), "2026-12-04 03:59", True),  # Friday 03 UTC is hour 123 of the week
+    (_week_bitmap(5 * 24 + 3), "2026-12-04 04:00", False),
+    (_week_bitmap(0), "2026-12-06 00:30", True),  # Sunday 00 UTC is the very first bit
+    (_week_bitmap(0), "2026-12-05 23:30", False),
+    (_week_bitmap(167), "2026-12-05 23:30", True),  # Saturday 23 UTC, the last bit
+])
+def test_logon_hours_are_read_as_ad_stores_them(bitmap, at, allowed):
+    from datetime import datetime, timezone
+
+    now = datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
+    assert ldap_client.within_logon_hours(bitmap, now) is allowed
+
+
 def test_recheck_with_directory_down_keeps_the_session(app, app_context):
     directory = ldap_client.get_directory(app)
     token, session = services.log_in("bertil", "demo-bertil", "10.0.0.1", directory)

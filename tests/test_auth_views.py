@@ -2,6 +2,7 @@
 import socket
 import threading
 import time
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -70,6 +71,41 @@ def test_open_redirect_is_not_followed(client):
         "username": "anna", "password": "demo-anna", "csrf_token": token})
     assert response.status_code == 302
     assert "evil.example" not in response.headers["Location"]
+
+
+HOSTILE_NEXT = [  # as they stand in the query string, percent-encoding and all
+    "//evil.example/x", "///evil.example", "/%09/evil.example", "/%0A/evil.example", "/%0D%0A/evil.example",
+    "/%0D/evil.example", "%2F%2Fevil.example", "/%2F/evil.example", "%2F%5Cevil.example", "/%5Cevil.example",
+    "/\\evil.example", "%5C%5Cevil.example", "https:evil.example", "https:/evil.example",
+    "https://evil.example", "HTTPS://evil.example", "http:%5C%5Cevil.example", "javascript:alert(1)",
+    "%20//evil.example", "/%00/evil.example", "/%E2%80%A8/evil.example", "/%E2%80%8B/evil.example",
+    "%EF%BC%8F%EF%BC%8Fevil.example", "/%EF%BC%8Fevil.example", "/%EF%BC%BCevil.example",
+    "/%252F%252Fevil.example", "/%255Cevil.example", "@evil.example", "evil.example", "%09", "%0A",
+]
+
+
+@pytest.mark.parametrize("raw_next", HOSTILE_NEXT)
+def test_next_after_login_never_leaves_the_site_and_never_fails(client, raw_next):
+    """What a browser would make of Location (it drops tabs and newlines, reads \\ as /) stays on this host."""
+    response = client.post("/login?next=" + raw_next, data={
+        "username": "anna", "password": "demo-anna", "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert all(ord(character) > 0x20 for character in location)
+    as_browser_reads_it = location.replace("\\", "/").replace("\t", "").replace("\n", "").replace("\r", "")
+    assert urlsplit(urljoin("http://kundweb.test/login", as_browser_reads_it)).netloc == "kundweb.test"
+    assert location == "/" or (location.startswith("/") and location[1:2] not in ("/", "\\"))
+
+
+@pytest.mark.parametrize("raw_next, location", [
+    ("/start/agent", "/start/agent"),
+    ("/katalog%3Fq%3Dl%25C3%25BCle%25C3%25A5", "/katalog?q=l%C3%BCle%C3%A5"),
+    ("/admin/", "/admin/"),
+])
+def test_a_local_next_is_followed_after_login(client, raw_next, location):
+    response = client.post("/login?next=" + raw_next, data={
+        "username": "anna", "password": "demo-anna", "csrf_token": csrf_token(client)})
+    assert response.status_code == 302 and response.headers["Location"] == location
 
 
 def test_logout_ends_the_session_on_the_server_and_a_replayed_cookie_is_refused(app, client, login_as):
@@ -169,3 +205,40 @@ def test_silent_directory_times_out_instead_of_hanging_the_worker(tmp_path):
     assert accepted, "the app never connected to the silent server"
     assert response.status_code == 503
     assert elapsed < 4, f"took {elapsed:.1f}s"
+
+
+def test_every_login_opens_a_new_session_and_a_cookie_planted_before_login_stays_anonymous(app, client):
+    """No session fixation: whatever cookie the browser had before, logging in issues a new random token."""
+    from kundweb.auth.models import UserSession
+    from kundweb.extensions import db
+
+    name = app.config["SESSION_COOKIE_NAME"]
+    token = csrf_token(client)
+    planted = client.get_cookie(name).value  # what an attacker could have set in the victim's browser
+    assert client.post("/login", data={"username": "anna", "password": "demo-anna", "csrf_token": token}
+                       ).status_code == 302
+    first = client.get_cookie(name).value
+    assert first != planted
+    attacker = app.test_client()
+    attacker.set_cookie(name, planted)
+    assert attacker.get("/start/employee").status_code == 302  # still anonymous: sent to /login
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/start/employee")}).status_code == 302
+    assert post_login(client, "anna", "demo-anna").status_code == 302
+    assert client.get_cookie(name).value not in (planted, first)
+    with app.app_context():
+        hashes = db.session.scalars(db.select(UserSession.token_hash).filter_by(username="anna")).all()
+        assert len(hashes) == len(set(hashes)) == 2
+
+
+@pytest.mark.parametrize("name", ["anna\x00", "\x00", "an\x00na", "*)(uid=*\x00", "anna\x1b[2J", "anna\u202e"])
+def test_a_name_with_nul_or_control_characters_gets_the_generic_refusal_not_an_error(app, client, name):
+    """PostgreSQL cannot store a NUL: the failed attempt is still counted and audited, under a readable key."""
+    from kundweb.auth.models import LoginFailure
+    from kundweb.extensions import db
+
+    response = post_login(client, name, "demo-anna")
+    assert response.status_code == 401
+    assert "Fel användarnamn eller lösenord" in response.get_data(as_text=True)
+    with app.app_context():
+        (key,) = db.session.scalars(db.select(LoginFailure.username)).all()
+        assert "\x00" not in key and key.isprintable()

@@ -157,7 +157,7 @@ def test_pages_answer_503_with_a_clear_message_when_database_is_unreachable(app_
 def test_production_refuses_unsafe_settings(overrides, problem):
     from kundweb.config import check_production_config
 
-    config = {"SECRET_KEY": "a-long-random-value", "DEBUG": False, "LDAP_TLS_VALIDATE": True,
+    config = {"SECRET_KEY": "Qm9vdGgtcmFuZG9tLWJ5dGVzLWZyb20tc2VjcmV0cy10b2tlbg", "DEBUG": False, "LDAP_TLS_VALIDATE": True,
               "LDAP_URL": "ldaps://dc.example:636", "LDAP_START_TLS": False}
     if "KUNDWEB_SECRET_KEY" in overrides:
         config["SECRET_KEY"] = DEFAULT_SECRET_KEY
@@ -173,7 +173,7 @@ def test_production_refuses_unsafe_settings(overrides, problem):
 
 def test_production_app_has_secure_cookies(monkeypatch):
     monkeypatch.setenv("KUNDWEB_ENV", "production")
-    app = create_app({"SECRET_KEY": "x" * 40, "LDAP_TLS_VALIDATE": True, "LDAP_URL": "ldaps://dc.example:636",
+    app = create_app({"SECRET_KEY": "Qm9vdGgtcmFuZG9tLWJ5dGVzLWZyb20tc2VjcmV0cy10b2tlbg", "LDAP_TLS_VALIDATE": True, "LDAP_URL": "ldaps://dc.example:636",
                       "SQLALCHEMY_DATABASE_URI": "sqlite://", "ENV_NAME": "production"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -101,6 +101,13 @@ def parse_login_name(raw, domain, upn_suffix):
     return LoginName(username=value)
 
 
+def printable_name(raw):
+    """A typed name with each NUL, control or direction character as "?", so it is refused like any
+    other odd character and can be counted and audited: PostgreSQL cannot store a NUL, and the
+    others would only confuse whoever reads the log. Surrounding whitespace goes first, as always."""
+    return "".join(character if character.isprintable() else "?" for character in raw.strip())
+
+
 def roles_for(account, group_roles):
     """Every login is an employee; AD groups (nested ones included) add the other roles."""
     by_dn = {dn.lower(): role for dn, role in group_roles.items()}
@@ -126,6 +133,7 @@ def log_in(raw_username, password, remote_addr, directory, now=None):
     # AD treats a bind with an empty password as anonymous and "succeeds".
     if not raw_username or not raw_username.strip() or not password or not password.strip():
         raise MissingCredentials()
+    raw_username = printable_name(raw_username)
     try:
         name = parse_login_name(raw_username, config["LDAP_DOMAIN"], config["LDAP_UPN_SUFFIX"])
     except InvalidLogin:
@@ -322,8 +330,20 @@ def load_session(token, directory, now=None):
     return opened
 
 
+# Why the re-check ends a session, by the AD code that would refuse the same account a new login.
+SESSION_END_REASONS = {
+    "533": "account-disabled",
+    "701": "account-expired",
+    "775": "account-locked",
+    "773": "password-must-change",
+    "532": "password-expired",
+    "530": "outside-logon-hours",
+}
+
+
 def recheck_session(session, directory, now):
-    """Re-read the account from AD: new roles, or the end of the session if it may no longer log in.
+    """Re-read the account from AD: new roles, or the end of the session if it may no longer log in
+    (gone, disabled, expired, locked, password expired or to be changed, outside its logon hours).
 
     An unreachable directory keeps the session as it is (people already logged in
     keep working) and tries again a minute later.
@@ -336,8 +356,9 @@ def recheck_session(session, directory, now):
         session.roles_checked_at = now - timedelta(seconds=config["ROLE_RECHECK_SECONDS"] - RECHECK_RETRY_SECONDS)
         db.session.commit()
         return session
-    if account is None or account.disabled or account.expired:
-        reason = "account-gone" if account is None else ("account-disabled" if account.disabled else "account-expired")
+    # Whatever would refuse a new login ends the open session too (DirectoryAccount.refusal_code).
+    if account is None or account.refusal_code:
+        reason = "account-gone" if account is None else SESSION_END_REASONS[account.refusal_code]
         end_session(session, reason, now)
         return None
     new_roles = ",".join(roles_for(account, config["LDAP_GROUP_ROLES"]))

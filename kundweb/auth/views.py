@@ -1,4 +1,7 @@
 """Login and logout pages."""
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
 from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -50,7 +53,20 @@ def logout():
 
 
 def _safe_next(target):
-    """Only same-site paths; never an open redirect to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Where to go after login: a local path, else the start page; never another host (open redirect)."""
+    if target and all(_is_local_path(form) for form in (target, unquote(target))):
         return target
     return url_for("main.index")
+
+
+def _is_local_path(target):
+    # NFKC first: a fullwidth solidus or reverse solidus must not pass as an ordinary letter.
+    normalised = unicodedata.normalize("NFKC", target)
+    # Browsers drop tabs and newlines from a Location ("/\t/evil" becomes "//evil"), a newline
+    # cannot go into a header at all, and invisible characters only serve to hide something.
+    if any(unicodedata.category(character)[0] in "CZ" for character in normalised):
+        return False
+    if "\\" in normalised or not normalised.startswith("/") or normalised.startswith("//"):
+        return False  # browsers read a backslash as a slash: "/\\evil" is "//evil"
+    parts = urlsplit(normalised)
+    return not parts.scheme and not parts.netloc
