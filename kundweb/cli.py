@@ -56,7 +56,7 @@ def sync_directory_command(force):
 def verify_audit():
     """Check the audit log's hash chain from the first event, and the public records against it."""
     from kundweb.audit.services import verify_chain
-    from kundweb.records.upkeep import verify_revisions
+    from kundweb.records.verification import verify_register
 
     report = verify_chain()
     if not report.ok:
@@ -64,11 +64,13 @@ def verify_audit():
                                    f"{report.problem}. Första brutna rad: audit_event.id = {report.broken_id}.")
     events = "händelse" if report.checked == 1 else "händelser"
     click.echo(f"Granskningsloggen är hel: {report.checked} {events}, kedjan obruten.")
-    checked, problem = verify_revisions()
-    if problem:
-        raise click.ClickException(f"Allmänna handlingar: {problem}.")
-    versions = "version" if checked == 1 else "versioner"
-    click.echo(f"Allmänna handlingar: {checked} {versions} stämmer med granskningsloggen.")
+    register = verify_register()
+    if not register.ok:
+        raise click.ClickException(f"Allmänna handlingar: {register.problem}.")
+    versions = "version" if register.revisions == 1 else "versioner"
+    files = "fil" if register.files == 1 else "filer"
+    click.echo(f"Allmänna handlingar: {register.items} diarienummer utan luckor, {register.revisions} {versions} "
+               f"och {register.files} {files} stämmer med granskningsloggen.")
 
 
 @kundweb_cli.command("scheduler")
