@@ -86,6 +86,13 @@ class Config:
     RECORDS_STORAGE_DIR = os.environ.get("KUNDWEB_RECORDS_STORAGE_DIR")
     RECORDS_REMINDER_DAYS = int(os.environ.get("KUNDWEB_RECORDS_REMINDER_DAYS", "5"))
 
+    # The audit log's signed checkpoints: the HMAC key (kept out of the database; at least 32 bytes;
+    # given directly or in a file; development generates one in instance/) and the file outside the
+    # database each checkpoint is also appended to (default instance/audit-checkpoints.log).
+    AUDIT_SEAL_KEY = os.environ.get("KUNDWEB_AUDIT_SEAL_KEY", "")
+    AUDIT_SEAL_KEY_FILE = os.environ.get("KUNDWEB_AUDIT_SEAL_KEY_FILE")
+    AUDIT_CHECKPOINT_FILE = os.environ.get("KUNDWEB_AUDIT_CHECKPOINT_FILE")
+
     # How often open pages ask whether the crisis banner changed.
     CRISIS_POLL_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_POLL_SECONDS", "20"))
     # How old the published messages' times and texts may be in one web process; an edit
@@ -137,6 +144,7 @@ class TestingConfig(Config):
     COMPANY_SEARCH_CACHE_SECONDS = 0  # companies made in a test are found at once
     LOGIN_MAX_FAILURES_PER_USER = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    AUDIT_SEAL_KEY = "testing-audit-seal-key-not-secret-0123456789"
 
 
 class ProductionConfig(Config):
@@ -170,5 +178,36 @@ def check_production_config(config):
         problems.append("KUNDWEB_LDAP_URL must be set (the demo directory is for demos only)")
     if config.get("LDAP_URL", "").startswith("ldap://") and not config.get("LDAP_START_TLS"):
         problems.append("the directory must be reached over ldaps:// or with StartTLS")
+    problems += audit_seal_key_problems(config)
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+AUDIT_SEAL_KEY_MIN_BYTES = 32
+
+
+def read_audit_seal_key(config):
+    """The audit checkpoints' HMAC key as bytes, from AUDIT_SEAL_KEY or AUDIT_SEAL_KEY_FILE; None if neither.
+
+    Raises OSError when the key file cannot be read.
+    """
+    if config.get("AUDIT_SEAL_KEY"):
+        return config["AUDIT_SEAL_KEY"].encode("utf-8")
+    if config.get("AUDIT_SEAL_KEY_FILE"):
+        with open(config["AUDIT_SEAL_KEY_FILE"], "rb") as handle:
+            return handle.read().strip() or None
+    return None
+
+
+def audit_seal_key_problems(config):
+    """Production needs its own checkpoint key: a generated one could be read or replaced with the data."""
+    try:
+        key = read_audit_seal_key(config)
+    except OSError as exc:
+        return [f"KUNDWEB_AUDIT_SEAL_KEY_FILE cannot be read ({exc.strerror})"]
+    if key is None:
+        return ["KUNDWEB_AUDIT_SEAL_KEY or KUNDWEB_AUDIT_SEAL_KEY_FILE must be set (the audit checkpoints' key, "
+                "kept outside the database)"]
+    if len(key) < AUDIT_SEAL_KEY_MIN_BYTES:
+        return [f"the audit seal key must be at least {AUDIT_SEAL_KEY_MIN_BYTES} bytes"]
+    return []

@@ -85,6 +85,11 @@ def record(action, actor=SYSTEM, object_type=None, object_id=None, details=None,
     return event
 
 
+def lock_chain_head():
+    """(last_id, last_hash) of the chain, locked until the current transaction ends (no event slips in)."""
+    return _lock_chain_head(db.session.connection())
+
+
 def _lock_chain_head(connection):
     """Lock the chain head and return (last_id, last_hash).
 
