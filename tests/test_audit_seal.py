@@ -174,3 +174,18 @@ def test_development_generates_its_key_in_the_instance_folder(tmp_path):
         first, second = checkpoints.seal_key(), checkpoints.seal_key()
     assert first == second and len(first) >= 32
     assert (tmp_path / "audit-seal.key").stat().st_mode & 0o077 == 0
+
+
+def test_an_unwritable_checkpoint_file_stops_no_job_and_verify_audit_names_the_missing_line(app, app_context,
+                                                                                           tmp_path, caplog):
+    (tmp_path / "not-a-folder").write_text("")
+    old = app.config["AUDIT_CHECKPOINT_FILE"]
+    app.config["AUDIT_CHECKPOINT_FILE"] = str(tmp_path / "not-a-folder" / "audit-checkpoints.log")
+    try:
+        _events(1)
+        scheduler.audit_seal(app)  # logs, does not raise: the scheduler's other jobs go on
+        assert "audit checkpoint not written" in caplog.text
+        code, output = verify(app)
+    finally:
+        app.config["AUDIT_CHECKPOINT_FILE"] = old
+    assert code == 1 and "Kontrollpunkt #1 finns i databasen men saknas i filen" in output, output

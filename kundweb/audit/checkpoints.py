@@ -180,8 +180,10 @@ def _read_file(path):
                     lines[int(line["id"])] = {name: line[name] for name in FIELDS}
                 except (ValueError, KeyError, TypeError):
                     return lines, f"Rad {number} i kontrollpunktsfilen {path} går inte att läsa"
-    except FileNotFoundError:
-        pass
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # no file: every checkpoint in the database is then reported missing from it
+    except OSError as exc:
+        return lines, f"Kontrollpunktsfilen {path} går inte att läsa: {exc.strerror}"
     return lines, None
 
 
