@@ -39,6 +39,8 @@ def load_config(app, config):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "kundweb.sqlite3"
         )
+    if not app.config.get("AUDIT_CHECKPOINT_FILE"):
+        app.config["AUDIT_CHECKPOINT_FILE"] = os.path.join(app.instance_path, "audit-checkpoints.log")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A ping before each use finds connections a database server dropped; a SQLite
         # file has no server, and the ping was a statement more on every request.

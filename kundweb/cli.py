@@ -54,21 +54,47 @@ def sync_directory_command(force):
 
 @kundweb_cli.command("verify-audit")
 def verify_audit():
-    """Check the audit log's hash chain from the first event, and the public records against it."""
+    """Check the audit log's hash chain from the first event, its checkpoints, and the public records against it."""
+    from kundweb.audit.checkpoints import SealKeyUnavailable, verify_checkpoints
     from kundweb.audit.services import verify_chain
-    from kundweb.records.upkeep import verify_revisions
+    from kundweb.records.verification import verify_register
 
     report = verify_chain()
     if not report.ok:
         raise click.ClickException(f"Granskningsloggen är bruten efter {report.checked} hela händelser: "
                                    f"{report.problem}. Första brutna rad: audit_event.id = {report.broken_id}.")
+    # A chain recomputed after a rewrite is whole in itself: only the checkpoints can show it.
+    try:
+        sealed = verify_checkpoints()
+    except SealKeyUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not sealed.ok:
+        raise click.ClickException(f"{sealed.problem}.")
     events = "händelse" if report.checked == 1 else "händelser"
     click.echo(f"Granskningsloggen är hel: {report.checked} {events}, kedjan obruten.")
-    checked, problem = verify_revisions()
-    if problem:
-        raise click.ClickException(f"Allmänna handlingar: {problem}.")
-    versions = "version" if checked == 1 else "versioner"
-    click.echo(f"Allmänna handlingar: {checked} {versions} stämmer med granskningsloggen.")
+    click.echo(f"Kontrollpunkter: {sealed.checked} stämmer med kedjan (i databasen och i filen)."
+               if sealed.checked else "Kontrollpunkter: inga ännu (schemaläggaren skriver dem varje timme).")
+    register = verify_register()
+    if not register.ok:
+        raise click.ClickException(f"Allmänna handlingar: {register.problem}.")
+    versions = "version" if register.revisions == 1 else "versioner"
+    files = "fil" if register.files == 1 else "filer"
+    click.echo(f"Allmänna handlingar: {register.items} diarienummer utan luckor, {register.revisions} {versions} "
+               f"och {register.files} {files} stämmer med granskningsloggen.")
+
+
+@kundweb_cli.command("seal-audit")
+def seal_audit():
+    """Write a signed checkpoint of the audit chain now (the scheduler does so hourly and after exports)."""
+    from kundweb.audit.checkpoints import SealKeyUnavailable, write_checkpoint
+    from kundweb.database import utcnow
+
+    try:
+        checkpoint = write_checkpoint(utcnow())
+    except (SealKeyUnavailable, OSError) as exc:
+        raise click.ClickException(f"Ingen kontrollpunkt skriven: {exc}") from exc
+    click.echo(f"Kontrollpunkt #{checkpoint.id} skriven: kedjan fram till händelse #{checkpoint.last_event_id} "
+               f"är förseglad, i databasen och i {current_app.config['AUDIT_CHECKPOINT_FILE']}.")
 
 
 @kundweb_cli.command("scheduler")

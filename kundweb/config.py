@@ -97,6 +97,13 @@ class Config:
     RECORDS_STORAGE_DIR = os.environ.get("KUNDWEB_RECORDS_STORAGE_DIR")
     RECORDS_REMINDER_DAYS = int(os.environ.get("KUNDWEB_RECORDS_REMINDER_DAYS", "5"))
 
+    # The audit log's signed checkpoints: the HMAC key (kept out of the database; at least 32 bytes;
+    # given directly or in a file; development generates one in instance/) and the file outside the
+    # database each checkpoint is also appended to (default instance/audit-checkpoints.log).
+    AUDIT_SEAL_KEY = os.environ.get("KUNDWEB_AUDIT_SEAL_KEY", "")
+    AUDIT_SEAL_KEY_FILE = os.environ.get("KUNDWEB_AUDIT_SEAL_KEY_FILE")
+    AUDIT_CHECKPOINT_FILE = os.environ.get("KUNDWEB_AUDIT_CHECKPOINT_FILE")
+
     # How often open pages ask whether the crisis banner changed.
     CRISIS_POLL_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_POLL_SECONDS", "20"))
     # How old the published messages' times and texts may be in one web process; an edit
@@ -148,6 +155,7 @@ class TestingConfig(Config):
     COMPANY_SEARCH_CACHE_SECONDS = 0  # companies made in a test are found at once
     LOGIN_MAX_FAILURES_PER_USER = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    AUDIT_SEAL_KEY = "testing-audit-seal-key-not-secret-0123456789"
 
 
 class ProductionConfig(Config):
@@ -179,6 +187,7 @@ def check_production_config(config):
     if not config.get("LDAP_TLS_VALIDATE"):
         problems.append("LDAP TLS certificate validation must be on")
     problems += _directory_transport_problems(config)
+    problems += audit_seal_key_problems(config)
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
 
@@ -242,3 +251,33 @@ def secret_weakness(value):
     if estimated_bits < MIN_SECRET_ENTROPY_BITS:
         return "too little randomness; use at least 32 random bytes (secrets.token_urlsafe(32))"
     return None
+
+
+AUDIT_SEAL_KEY_MIN_BYTES = 32
+
+
+def read_audit_seal_key(config):
+    """The audit checkpoints' HMAC key as bytes, from AUDIT_SEAL_KEY or AUDIT_SEAL_KEY_FILE; None if neither.
+
+    Raises OSError when the key file cannot be read.
+    """
+    if config.get("AUDIT_SEAL_KEY"):
+        return config["AUDIT_SEAL_KEY"].encode("utf-8")
+    if config.get("AUDIT_SEAL_KEY_FILE"):
+        with open(config["AUDIT_SEAL_KEY_FILE"], "rb") as handle:
+            return handle.read().strip() or None
+    return None
+
+
+def audit_seal_key_problems(config):
+    """Production needs its own checkpoint key: a generated one could be read or replaced with the data."""
+    try:
+        key = read_audit_seal_key(config)
+    except OSError as exc:
+        return [f"KUNDWEB_AUDIT_SEAL_KEY_FILE cannot be read ({exc.strerror})"]
+    if key is None:
+        return ["KUNDWEB_AUDIT_SEAL_KEY or KUNDWEB_AUDIT_SEAL_KEY_FILE must be set (the audit checkpoints' key, "
+                "kept outside the database)"]
+    if len(key) < AUDIT_SEAL_KEY_MIN_BYTES:
+        return [f"the audit seal key must be at least {AUDIT_SEAL_KEY_MIN_BYTES} bytes"]
+    return []

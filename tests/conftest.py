@@ -82,7 +82,8 @@ def append_only_suspended(conn):
 def app(tmp_path_factory):
     app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
                       # Uploaded public-record files go to a throwaway folder, never instance/.
-                      "RECORDS_STORAGE_DIR": str(tmp_path_factory.mktemp("records"))})
+                      "RECORDS_STORAGE_DIR": str(tmp_path_factory.mktemp("records")),
+                      "AUDIT_CHECKPOINT_FILE": str(tmp_path_factory.mktemp("audit") / "audit-checkpoints.log")})
     reset_schema(app)
     return app
 
@@ -92,7 +93,11 @@ def _clean_database(request):
     """Each test starts with empty tables (only for tests that use the app)."""
     yield
     if "app" in request.fixturenames:
-        empty_tables(request.getfixturevalue("app"))
+        app = request.getfixturevalue("app")
+        empty_tables(app)
+        # The checkpoints' file outside the database goes with the database's checkpoints.
+        if os.path.exists(app.config["AUDIT_CHECKPOINT_FILE"]):
+            os.unlink(app.config["AUDIT_CHECKPOINT_FILE"])
 
 
 @pytest.fixture

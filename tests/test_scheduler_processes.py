@@ -21,7 +21,9 @@ class SchedulerProcess:
         env = {**os.environ, "KUNDWEB_ENV": "development", "KUNDWEB_LDAP_URL": "",
                "KUNDWEB_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                "KUNDWEB_MAIL_SERVER": "127.0.0.1", "KUNDWEB_MAIL_PORT": str(smtp_port),
-               "KUNDWEB_CRISIS_NOTIFY_SECONDS": "1", "FLASK_APP": "app.py"}
+               "KUNDWEB_CRISIS_NOTIFY_SECONDS": "1", "FLASK_APP": "app.py",
+               "KUNDWEB_AUDIT_SEAL_KEY": app.config["AUDIT_SEAL_KEY"],
+               "KUNDWEB_AUDIT_CHECKPOINT_FILE": app.config["AUDIT_CHECKPOINT_FILE"]}
         self.log_path = log_path
         self.log = open(log_path, "w")
         self.process = subprocess.Popen([sys.executable, "-m", "flask", "kundweb", "scheduler"], cwd=ROOT, env=env,

@@ -39,3 +39,20 @@ class AuditChainHead(db.Model):
     id = db.Column(db.Integer, primary_key=True)  # always 1
     last_id = db.Column(db.Integer, nullable=False)
     last_hash = db.Column(db.String(64), nullable=False)
+
+
+class AuditCheckpoint(db.Model):
+    """A signed note of how long the chain was and its newest hash at one moment; rows are only added.
+
+    The MAC (HMAC-SHA256) uses a key that is not in the database, and each checkpoint is
+    also appended to a file outside it: whoever rewrites the chain and recomputes every
+    hash cannot make the checkpoints agree (`flask kundweb verify-audit`).
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    created_at = db.Column(UTCDateTime, nullable=False)
+    last_event_id = db.Column(db.Integer, nullable=False)
+    head_hash = db.Column(db.String(64), nullable=False)
+    mac = db.Column(db.String(64), nullable=False)

@@ -85,6 +85,11 @@ def record(action, actor=SYSTEM, object_type=None, object_id=None, details=None,
     return event
 
 
+def lock_chain_head():
+    """(last_id, last_hash) of the chain, locked until the current transaction ends (no event slips in)."""
+    return _lock_chain_head(db.session.connection())
+
+
 def _lock_chain_head(connection):
     """Lock the chain head and return (last_id, last_hash).
 
@@ -148,8 +153,9 @@ def verify_chain(batch_size=1000):
     """Recompute the whole chain from the first event; stop at the first broken row.
 
     A changed row fails its own hash (or cannot even be read back); a removed row
-    makes the next row's prev_hash point at a hash that is not the row before it;
-    removed newest rows disagree with the chain head.
+    makes the next row's prev_hash point at a hash that is not the row before it, or,
+    once the later hashes are recomputed, leaves a hole in the ids; removed newest
+    rows disagree with the chain head.
     """
     expected_prev, previous_id, checked = GENESIS_HASH, None, 0
     for row_id, row in _rows_in_order(batch_size):
@@ -161,6 +167,12 @@ def verify_chain(batch_size=1000):
                                                 "en händelse före den har ändrats eller tagits bort")
         if event_hash(row) != row.row_hash:
             return ChainReport(checked, row.id, f"händelse #{row.id} har ändrats efter att den skrevs")
+        # Ids are given one after another under the head's lock: a hole is a removed event whose
+        # successors' hashes were recomputed (which only the checkpoints can otherwise show).
+        if row.id != (previous_id or 0) + 1:
+            after = f"efter #{previous_id}" if previous_id is not None else "i början"
+            return ChainReport(checked, row.id, f"händelse #{(previous_id or 0) + 1} saknas ({after} kommer "
+                                                f"#{row.id}): den har tagits bort och kedjan räknats om")
         expected_prev, previous_id, checked = row.row_hash, row.id, checked + 1
     head = db.session.execute(select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID)).first()
     if head is not None and (head.last_id, head.last_hash) != (previous_id or 0, expected_prev):

@@ -291,12 +291,15 @@ def register(actor, person, data, uploads=(), idempotency_key=None, now=None):
                                   status="open", business_system_id=None, business_reference=None,
                                   closing_reason=None, **values)
         db.session.add(revision)
-        for upload in uploads:
-            db.session.add(_attachment(item, upload, actor, now))
+        attachments = [_attachment(item, upload, actor, now) for upload in uploads]
+        db.session.add_all(attachments)
         db.session.flush()
+        # Enough for verify-audit to find every row again and see it unchanged: the owner decides
+        # who reads a confidential item, and the files are matched by row as well as by content.
         audit.record("records.registered", actor, "record_item", item.id, {
             "number": item.registration_number, "revision": 1, "content_sha256": revision_hash(revision),
-            "attachments": [u.sha256 for u in uploads]}, now)
+            "owner": item.registered_by, "item_sha256": item_hash(item),
+            "attachments": [u.sha256 for u in uploads], "attachment_ids": [a.id for a in attachments]}, now)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -375,6 +378,16 @@ def _validated(actor, person, data, now):
         "description": description, "concerns_matter": bool(data.concerns_matter),
         "confidential": bool(data.confidential), "legal_ground": legal_ground if data.confidential else None,
     }
+
+
+def item_hash(item):
+    """SHA-256 over a registration's own row; its `records.registered` event carries the same hash."""
+    content = {name: getattr(item, name) for name in ("id", "series", "year", "number", "registered_by",
+                                                      "registered_by_name", "registered_by_email",
+                                                      "idempotency_key")}
+    content["registered_at"] = item.registered_at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"),
+                                     ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def revision_hash(revision):

@@ -120,6 +120,22 @@ def read_verified(sha256, size=None):
     return io.BytesIO(data)
 
 
+def file_problem(sha256, size):
+    """None if the stored file still hashes to `sha256` and has `size` bytes, else "saknas" or "har ändrats".
+
+    Reads in chunks: the check runs over every stored file, not one download.
+    """
+    digest, length = hashlib.sha256(), 0
+    try:
+        with open(path_for(sha256), "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+                length += len(chunk)
+    except FileNotFoundError:
+        return "saknas"
+    return None if digest.hexdigest() == sha256 and length == size else "har ändrats"
+
+
 def stored_files():
     """(sha256, path, age in seconds) of every stored file and every left-over temporary file."""
     root, now = storage_dir(), time.time()

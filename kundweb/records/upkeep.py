@@ -1,6 +1,6 @@
-"""Keeping the register in order: reminders about open items, the orphan-file sweep, checking revisions.
+"""Keeping the register in order: reminders about open items and the orphan-file sweep (run by the scheduler).
 
-The scheduler runs the first two; `flask kundweb verify-audit` the last.
+Checking the register against the audit log is in verification.py.
 """
 import logging
 import smtplib
@@ -12,12 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kundweb.audit import services as audit
-from kundweb.audit.models import AuditEvent
 from kundweb.database import utcnow
 from kundweb.extensions import db
 from kundweb.records import storage
 from kundweb.records.models import RecordAttachment, RecordItem, RecordReminder, RecordRevision
-from kundweb.records.services import current_query, revision_hash
+from kundweb.records.services import current_query
 from kundweb.templating import localtime
 
 log = logging.getLogger(__name__)
@@ -120,29 +119,3 @@ def sweep_orphan_files(now=None, grace=timedelta(hours=24)):
     if removed:
         db.session.commit()
     return removed
-
-
-def verify_revisions():
-    """Check every revision against the content hash its audit event recorded.
-
-    Returns (checked, first problem or None). Complements the audit chain: a revision
-    changed behind the database's back no longer matches its event.
-    """
-    events = db.session.execute(select(AuditEvent.object_id, AuditEvent.details, AuditEvent.id)
-                                .where(AuditEvent.object_type == "record_item",
-                                       AuditEvent.action.in_([f"records.{c}" for c in (
-                                           "registered", "corrected", "documented", "closed", "reopened")]))
-                                .order_by(AuditEvent.id)).all()
-    recorded = {(int(object_id), details["revision"]): (details.get("content_sha256"), event_id)
-                for object_id, details, event_id in events}
-    checked = 0
-    for revision in db.session.scalars(select(RecordRevision).order_by(RecordRevision.id)):
-        expected = recorded.get((revision.item_id, revision.revision_no))
-        number = revision.item.registration_number
-        if expected is None:
-            return checked, f"{number} version {revision.revision_no} saknar sin händelse i granskningsloggen"
-        if expected[0] != revision_hash(revision):
-            return checked, (f"{number} version {revision.revision_no} stämmer inte med "
-                             f"granskningsloggens händelse #{expected[1]}")
-        checked += 1
-    return checked, None
