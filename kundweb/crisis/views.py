@@ -171,4 +171,5 @@ def _get_or_404(message_id):
 
 def _message_input(form):
     return services.MessageInput(form.title.data or "", form.body.data or "", form.severity.data,
-                                 form.hours_opens.data, form.hours_closes.data)
+                                 form.hours_opens.data, form.hours_closes.data, form.hours_from.data,
+                                 form.hours_until.data, form.hours_on_holidays.data)

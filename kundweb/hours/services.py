@@ -6,6 +6,8 @@ the rules a question needs and writes the changes admins make.
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from flask import current_app
+
 from kundweb.audit import services as audit
 from kundweb.database import utcnow
 from kundweb.extensions import db
@@ -50,9 +52,11 @@ def early_close():
     return settings.early_close if settings else DEFAULT_EARLY_CLOSE
 
 
-def load_rules(start, end, extra_periods=(), extra_exceptions=()):
-    """The rules that can affect the local dates start..end (plus unsaved candidates)."""
+def load_rules(start, end, now, extra_periods=(), extra_exceptions=()):
+    """The rules that can affect the local dates start..end (plus unsaved candidates) as seen at `now`."""
     from kundweb.crisis.services import hours_extensions_between
+
+    today = now.astimezone(cal.STOCKHOLM).date()
 
     periods = db.session.scalars(db.select(ExtendedPeriod).where(
         ExtendedPeriod.starts_on <= end, ExtendedPeriod.ends_on >= start)).all()
@@ -63,16 +67,17 @@ def load_rules(start, end, extra_periods=(), extra_exceptions=()):
             early_close=early_close(),
             extended_periods=tuple(_period(p) for p in periods) + tuple(extra_periods),
             exceptions=tuple(extra_exceptions) + tuple(_exception(e) for e in exceptions),
-            crisis_extensions=tuple(hours_extensions_between(start, end)),
+            crisis_extensions=tuple(hours_extensions_between(
+                start, end, today, current_app.config["CRISIS_HOURS_DEFAULT_DAYS"])),
         )
     except ValueError as exc:
         raise HoursError(str(exc)) from exc
 
 
-def calendar_between(start, end):
-    """The R-API calendar; raises HoursError for a reversed or too long range."""
+def calendar_between(start, end, now=None):
+    """The R-API calendar as known at `now`; raises HoursError for a reversed or too long range."""
     try:
-        return cal.calendar(start, end, load_rules(start, end))
+        return cal.calendar(start, end, load_rules(start, end, now or utcnow()))
     except ValueError as exc:
         raise HoursError(str(exc)) from exc
 
@@ -81,7 +86,7 @@ def status_now(now=None):
     """Open now, closes at, opens next — looking as far ahead as the calculation does."""
     now = now or utcnow()
     today = now.astimezone(cal.STOCKHOLM).date()
-    rules = load_rules(today - timedelta(days=1), today + timedelta(days=cal.NEXT_OPEN_SEARCH_DAYS))
+    rules = load_rules(today - timedelta(days=1), today + timedelta(days=cal.NEXT_OPEN_SEARCH_DAYS), now)
     return cal.status_at(now, rules)
 
 
@@ -105,8 +110,9 @@ def preview(today, period=None, exception=None, days=PREVIEW_DAYS):
     try:
         candidate_period = (_period_from_input(period),) if period else ()
         candidate_exception = (_exception_from_input(exception),) if exception else ()
-        current = cal.calendar(today, end, load_rules(today, end))
-        changed = cal.calendar(today, end, load_rules(today, end, candidate_period, candidate_exception))
+        now = utcnow()
+        current = cal.calendar(today, end, load_rules(today, end, now))
+        changed = cal.calendar(today, end, load_rules(today, end, now, candidate_period, candidate_exception))
     except ValueError as exc:
         raise HoursError(str(exc)) from exc
     return list(zip(current, changed, strict=True))
