@@ -4,7 +4,7 @@ The calculation itself is pure (kundweb.hours.calendar); this module only loads
 the rules a question needs and writes the changes admins make.
 """
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 
@@ -131,6 +131,25 @@ def current_and_upcoming_windows(now, horizon_days=14):
     return db.session.scalars(db.select(MaintenanceWindow).where(
         MaintenanceWindow.ends_at > now, MaintenanceWindow.starts_at < now + timedelta(days=horizon_days),
     ).order_by(MaintenanceWindow.starts_at)).all()
+
+
+def maintenance_between(start, end):
+    """Maintenance windows overlapping the local dates start..end, earliest first; raises HoursError."""
+    if end < start:
+        raise HoursError("Slutdatumet får inte vara före startdatumet.")
+    if (end - start).days + 1 > cal.MAX_CALENDAR_DAYS:
+        raise HoursError(f"Perioden får vara högst {cal.MAX_CALENDAR_DAYS} dagar.")
+    range_start = datetime.combine(start, time(0), tzinfo=cal.STOCKHOLM)
+    range_end = datetime.combine(end + timedelta(days=1), time(0), tzinfo=cal.STOCKHOLM)
+    return db.session.scalars(db.select(MaintenanceWindow).where(
+        MaintenanceWindow.ends_at > range_start, MaintenanceWindow.starts_at < range_end,
+    ).order_by(MaintenanceWindow.starts_at, MaintenanceWindow.id)).all()
+
+
+def window_api_item(window):
+    """One maintenance window for GET /api/v1/opening-hours/maintenance."""
+    return {"starts_at": window.starts_at.astimezone(cal.STOCKHOLM).isoformat(),
+            "ends_at": window.ends_at.astimezone(cal.STOCKHOLM).isoformat(), "note": window.note}
 
 
 def preview(today, period=None, exception=None, weekly=None, now=None):

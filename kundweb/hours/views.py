@@ -8,10 +8,11 @@ from kundweb.database import utcnow
 from kundweb.hours import bp, services
 from kundweb.hours.calendar import STOCKHOLM
 from kundweb.hours.forms import EarlyCloseForm, ExceptionForm, MaintenanceForm, PeriodForm, WeeklyForm
-from kundweb.web import render, submit_form
+from kundweb.web import public_read_api, render, submit_form
 
 
 @bp.route("/api/v1/opening-hours")
+@public_read_api
 def api_calendar():
     try:
         start, end = services.parse_api_range(request.args.get("from"), request.args.get("to"))
@@ -22,8 +23,21 @@ def api_calendar():
 
 
 @bp.route("/api/v1/opening-hours/now")
+@public_read_api
 def api_now():
     return jsonify(services.status_now().to_api())
+
+
+@bp.route("/api/v1/opening-hours/maintenance")
+@public_read_api
+def api_maintenance():
+    """The digital channels' announced maintenance windows touching the dates from..to."""
+    try:
+        start, end = services.parse_api_range(request.args.get("from"), request.args.get("to"))
+        windows = services.maintenance_between(start, end)
+    except services.HoursError as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify({"timezone": "Europe/Stockholm", "windows": [services.window_api_item(w) for w in windows]})
 
 
 def _page(forms=None, preview=None, preview_title=None, status=200):
