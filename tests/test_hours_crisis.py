@@ -198,3 +198,20 @@ def test_crisis_form_saves_the_days_and_refuses_a_reversed_range(app, client, lo
         event = db.session.scalars(db.select(AuditEvent).filter_by(action="crisis.created")).one()
         assert event.details["after"]["hours_until"] == "2026-12-30"
         assert event.details["after"]["hours_on_holidays"] is True
+
+
+@pytest.mark.parametrize("days, message", [
+    ({"hours_from": at("2026-12-28T00:00").date()}, "Ange när Kundcenter stänger"),
+    ({"hours_on_holidays": True}, "Ange när Kundcenter stänger"),
+])
+def test_extension_days_without_hours_are_refused(app, app_context, days, message):
+    with pytest.raises(crisis.CrisisError, match=message):
+        crisis.create_message(COMMUNICATOR, crisis.MessageInput("Storm", "Text", "warning", **days))
+
+
+def test_extension_of_more_than_a_year_is_refused(app, app_context):
+    data = crisis.MessageInput("Storm", "Text", "warning", None, time(20, 0), at("2026-12-01T00:00").date(),
+                               at("2027-12-02T00:00").date())  # 367 days
+    with pytest.raises(crisis.CrisisError, match="högst 366 dagar") as refused:
+        crisis.create_message(COMMUNICATOR, data)
+    assert refused.value.field_errors == {"hours_until": str(refused.value)}

@@ -15,7 +15,7 @@ PUBLIC_READ_APIS = [
     "/api/v1/opening-hours/now", "/api/v1/opening-hours/maintenance?from=2026-12-20&to=2027-01-10",
     "/api/v1/results?year=2026", "/api/v1/directory/public",
 ]
-ETAG_ENDPOINTS = ["/api/v1/crisis", "/feeds/crisis.atom", "/kris/banner"]
+ETAG_ENDPOINTS = ["/api/v1/crisis", "/feeds/crisis.atom", "/kris/banner", "/static/app.css"]
 
 
 def at(text):

@@ -31,7 +31,14 @@ LINK_PATTERN = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^\s)]{1,500})\)|(ht
 
 
 class CrisisError(Exception):
-    """A change that cannot be made; the message is Swedish and safe to show."""
+    """A change that cannot be made; the message is Swedish and safe to show.
+
+    With `field`, the form shows the message at that field instead of above the form.
+    """
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field_errors = {field: message} if field else {}
 
 
 class MessageNotFound(CrisisError):
@@ -195,11 +202,11 @@ def validate(data):
     if data.hours_opens and data.hours_closes and data.hours_closes <= data.hours_opens:
         raise CrisisError("Stängningstiden måste vara senare än öppningstiden.")
     if (data.hours_from or data.hours_until or data.hours_on_holidays) and not data.hours_closes:
-        raise CrisisError("Ange när Kundcenter stänger under krisen, eller lämna dagarna tomma.")
+        raise CrisisError("Ange när Kundcenter stänger under krisen, eller lämna dagarna tomma.", "hours_closes")
     if data.hours_from and data.hours_until and data.hours_until < data.hours_from:
-        raise CrisisError("Sista dagen för de utökade öppettiderna får inte vara före den första.")
+        raise CrisisError("Sista dagen för de utökade öppettiderna får inte vara före den första.", "hours_until")
     if data.hours_from and data.hours_until and (data.hours_until - data.hours_from).days >= 366:
-        raise CrisisError("De utökade öppettiderna kan gälla högst 366 dagar.")
+        raise CrisisError("De utökade öppettiderna kan gälla högst 366 dagar.", "hours_until")
 
 
 def create_message(actor, data, now=None):
