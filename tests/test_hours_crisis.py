@@ -215,3 +215,12 @@ def test_extension_of_more_than_a_year_is_refused(app, app_context):
     with pytest.raises(crisis.CrisisError, match="högst 366 dagar") as refused:
         crisis.create_message(COMMUNICATOR, data)
     assert refused.value.field_errors == {"hours_until": str(refused.value)}
+
+
+def test_a_first_day_without_a_last_day_still_reaches_only_the_default_days(app, client, clock):
+    clock("2026-12-20T12:00:00+01:00")
+    _message(app, time(7, 0), time(21, 0), "2026-12-18T10:00:00+01:00", hours_from=at("2026-12-22T00:00").date())
+    days = _days(client)
+    assert days["2026-12-21"] == ("normal", "08:00", "17:00")  # before the first day
+    assert days["2026-12-22"] == ("extended", "07:00", "21:00")
+    assert days["2026-12-28"] == ("normal", "08:00", "17:00")  # beyond today + 6

@@ -166,9 +166,9 @@ def get_message(message_id):
 def hours_extensions_between(start, end, today, default_days):
     """Opening-hours extensions of published messages whose time touches the dates start..end.
 
-    A message without chosen days extends the days it is active from `today` on, at most
-    `default_days` days (today included): an open-ended message must not promise every day
-    of the year, and nobody knows yet whether the crisis lasts.
+    Without a chosen last day an extension reaches at most `default_days` days from `today`
+    (today included): an open-ended message must not promise every day of the year, and
+    nobody knows yet whether the crisis lasts.
     """
     range_start = datetime.combine(start, time(0), tzinfo=STOCKHOLM)
     range_end = datetime.combine(end + timedelta(days=1), time(0), tzinfo=STOCKHOLM)
@@ -179,8 +179,7 @@ def hours_extensions_between(start, end, today, default_days):
     )).all()
     default_last = today + timedelta(days=default_days - 1)
     return [CrisisExtension(m.starts_at, m.ends_at, m.hours_opens, m.hours_closes, f"Kris: {m.title}",
-                            first_day=m.hours_from,
-                            last_day=m.hours_until if (m.hours_from or m.hours_until) else default_last,
+                            first_day=m.hours_from, last_day=m.hours_until or default_last,
                             holidays=m.hours_on_holidays)
             for m in rows]
 
