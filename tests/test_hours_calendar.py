@@ -245,6 +245,17 @@ WATER_CRISIS = CrisisExtension(at("2026-01-11T06:00+01:00"), at("2026-01-12T00:0
      ("closed", None, None, None)),
     (CrisisExtension(at("2026-01-11T23:30+00:00"), None, None, time(19, 0), "Brand"), "2026-01-12",
      ("extended", "08:00", "19:00", "Brand")),
+    # Only on its days: first_day..last_day.
+    (CrisisExtension(at("2026-01-13T09:00+01:00"), None, None, time(20, 0), "Storm", first_day=D("2026-01-15"),
+                     last_day=D("2026-01-16")), "2026-01-14", ("normal", "08:00", "17:00", None)),
+    (CrisisExtension(at("2026-01-13T09:00+01:00"), None, None, time(20, 0), "Storm", first_day=D("2026-01-15"),
+                     last_day=D("2026-01-16")), "2026-01-16", ("extended", "08:00", "20:00", "Storm")),
+    # Cut at its end, in whole minutes: ended 12:00:30 on Wednesday leaves 07:00–12:00 of it.
+    (CrisisExtension(at("2026-01-13T09:00+01:00"), at("2026-01-14T12:00:30+01:00"), time(7, 0), time(20, 0), "Storm"),
+     "2026-01-14", ("extended", "07:00", "17:00", "Storm")),
+    # The night clocks go forward (Sun 29 Mar 2026): ended 10:00 summer time, so 07–10 that Sunday.
+    (CrisisExtension(at("2026-03-28T09:00+01:00"), at("2026-03-29T10:00+02:00"), time(7, 0), time(20, 0), "Storm"),
+     "2026-03-29", ("extended", "07:00", "10:00", "Storm")),
 ])
 def test_crisis_extensions(crisis, day, expected):
     assert hours_of(day, HoursRules(crisis_extensions=(crisis,))) == expected
