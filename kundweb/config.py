@@ -68,6 +68,8 @@ class Config:
     SWITCHBOARD_TOKEN_MAX_FAILURES = int(os.environ.get("KUNDWEB_SWITCHBOARD_TOKEN_MAX_FAILURES", "10"))
     # Where people reach Kundweb, for links in e-mail (e.g. https://kundweb.lulea.se); optional.
     BASE_URL = os.environ.get("KUNDWEB_BASE_URL", "")
+    # A crisis message's extended hours without chosen days cover at most this many days from today.
+    CRISIS_HOURS_DEFAULT_DAYS = int(os.environ.get("KUNDWEB_CRISIS_HOURS_DEFAULT_DAYS", "7"))
 
     ROLE_RECHECK_SECONDS = int(os.environ.get("KUNDWEB_ROLE_RECHECK_SECONDS", "900"))
     SESSION_IDLE_HOURS = int(os.environ.get("KUNDWEB_SESSION_IDLE_HOURS", "10"))

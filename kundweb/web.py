@@ -1,5 +1,7 @@
 """Rendering pages or fragments for htmx, and the headers every response carries."""
-from flask import current_app, flash, redirect, render_template, request
+import functools
+
+from flask import current_app, flash, make_response, redirect, render_template, request
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -14,6 +16,21 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "base-uri 'none'",
     "object-src 'none'",
 ])
+
+
+def public_read_api(view):
+    """A public read-only endpoint that the web site and apps fetch from other origins.
+
+    `Access-Control-Allow-Origin: *` and never credentials, so no cookie of Kundweb's is
+    ever sent or honoured cross-origin; the ETag is exposed so scripts can revalidate.
+    """
+    @functools.wraps(view)
+    def with_cors(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag"
+        return response
+    return with_cors
 
 
 def wants_fragment(target_id):

@@ -154,8 +154,11 @@ def test_unchanged_answers_304_and_an_edit_changes_the_etag(app, client, path):
 
 def test_crisis_extends_opening_hours_for_its_duration(app, client):
     with app.app_context():
-        message = _draft(hours_opens=None, hours_closes=__import__("datetime").time(20, 0))
+        # 400 days ahead is beyond the default days, so the communicator chose them.
         start = utcnow() + timedelta(days=400)
+        first = start.astimezone(services.STOCKHOLM).date()
+        message = _draft(hours_opens=None, hours_closes=__import__("datetime").time(20, 0), hours_from=first,
+                         hours_until=first + timedelta(days=2), hours_on_holidays=True)
         services.schedule(COMMUNICATOR, message.id, start, start + timedelta(days=2))
         day = start.astimezone(services.STOCKHOLM).date()
     body = client.get(f"/api/v1/opening-hours?from={day.isoformat()}&to={day.isoformat()}").json

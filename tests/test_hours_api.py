@@ -103,9 +103,9 @@ def test_extended_period_and_early_close(app, app_context):
 
 def test_preview_shows_changes_without_saving(app, app_context):
     candidate = services.ExceptionInput(date(2030, 1, 2), "closed", None, None, "Test")
-    rows = services.preview(date(2030, 1, 1), exception=candidate)
-    changed = [(now, then) for now, then in rows if now != then]
-    assert len(rows) == 60 and len(changed) == 1 and changed[0][1].kind == "closed"
+    result = services.preview(date(2030, 1, 1), exception=candidate)
+    assert (result.first, result.last) == (date(2030, 1, 1), date(2030, 3, 1))  # the next 60 days
+    assert len(result.changes) == 1 and result.changes[0][1].kind == "closed"
     assert services.calendar_between(date(2030, 1, 2), date(2030, 1, 2))[0].kind == "normal"
 
 

@@ -152,9 +152,9 @@ JANUARY_EVENINGS = ExtendedPeriod(D("2026-01-12"), D("2026-01-18"), None, time(1
     (JANUARY_EVENINGS, "2026-01-12", ("extended", "08:00", "18:00", "Deklarationsveckan")),  # Mon, first day
     (JANUARY_EVENINGS, "2026-01-17", ("closed", None, None, None)),  # Sat: weekdays only
     (JANUARY_EVENINGS, "2026-01-19", ("normal", "08:00", "17:00", None)),  # Mon, after the period
-    # Earlier opening only: the closing time keeps the later of the two.
+    # A period sets the hours: earlier opening and earlier closing both hold.
     (ExtendedPeriod(D("2026-01-12"), D("2026-01-16"), time(7, 0), time(16, 0)), "2026-01-13",  # Tue
-     ("extended", "07:00", "17:00", None)),
+     ("extended", "07:00", "16:00", None)),
     # Saturday opening when weekdays_only is off.
     (ExtendedPeriod(D("2026-01-17"), D("2026-01-17"), time(10, 0), time(14, 0), "Lördagsöppet", weekdays_only=False),
      "2026-01-17", ("extended", "10:00", "14:00", "Lördagsöppet")),  # Sat
@@ -163,8 +163,9 @@ JANUARY_EVENINGS = ExtendedPeriod(D("2026-01-12"), D("2026-01-18"), None, time(1
      ("extended", "08:00", "18:00", "Påskveckan")),
     (ExtendedPeriod(D("2026-03-30"), D("2026-04-10"), None, time(18, 0)), "2026-04-02",
      ("extended", "08:00", "18:00", "Skärtorsdagen")),
+    # A shorter period on an eve: the earlier of the two closing times.
     (ExtendedPeriod(D("2026-03-30"), D("2026-04-10"), None, time(14, 0), "Påskveckan"), "2026-04-02",
-     ("shortened", "08:00", "15:00", "Skärtorsdagen")),
+     ("shortened", "08:00", "14:00", "Skärtorsdagen")),
     # A period never opens a holiday, not even with weekdays_only off.
     (ExtendedPeriod(D("2026-03-30"), D("2026-04-10"), time(9, 0), time(18, 0), "Påskveckan", weekdays_only=False),
      "2026-04-03", ("closed", None, None, "Långfredagen")),  # Fri
@@ -234,14 +235,27 @@ WATER_CRISIS = CrisisExtension(at("2026-01-11T06:00+01:00"), at("2026-01-12T00:0
     # A crisis never shortens a day.
     (CrisisExtension(at("2026-01-13T09:00+01:00"), None, time(9, 0), time(16, 0), "Storm"), "2026-01-14",
      ("normal", "08:00", "17:00", None)),
-    # A crisis opens a holiday.
+    # A crisis opens a holiday only when the communicator ticked "gäller även helgdagar".
+    (CrisisExtension(at("2026-04-01T12:00+02:00"), None, None, time(14, 0), "Översvämning", holidays=True),
+     "2026-04-03", ("extended", "08:00", "14:00", "Översvämning")),  # Fri, Långfredagen
     (CrisisExtension(at("2026-04-01T12:00+02:00"), None, None, time(14, 0), "Översvämning"), "2026-04-03",
-     ("extended", "08:00", "14:00", "Översvämning")),  # Fri, Långfredagen
+     ("closed", None, None, "Långfredagen")),
     # Given in UTC: 23:30Z on Sun 11 Jan is 00:30 on Mon 12 Jan in Luleå.
     (CrisisExtension(at("2026-01-11T23:30+00:00"), None, None, time(19, 0), "Brand"), "2026-01-11",
      ("closed", None, None, None)),
     (CrisisExtension(at("2026-01-11T23:30+00:00"), None, None, time(19, 0), "Brand"), "2026-01-12",
      ("extended", "08:00", "19:00", "Brand")),
+    # Only on its days: first_day..last_day.
+    (CrisisExtension(at("2026-01-13T09:00+01:00"), None, None, time(20, 0), "Storm", first_day=D("2026-01-15"),
+                     last_day=D("2026-01-16")), "2026-01-14", ("normal", "08:00", "17:00", None)),
+    (CrisisExtension(at("2026-01-13T09:00+01:00"), None, None, time(20, 0), "Storm", first_day=D("2026-01-15"),
+                     last_day=D("2026-01-16")), "2026-01-16", ("extended", "08:00", "20:00", "Storm")),
+    # Cut at its end, in whole minutes: ended 12:00:30 on Wednesday leaves 07:00–12:00 of it.
+    (CrisisExtension(at("2026-01-13T09:00+01:00"), at("2026-01-14T12:00:30+01:00"), time(7, 0), time(20, 0), "Storm"),
+     "2026-01-14", ("extended", "07:00", "17:00", "Storm")),
+    # The night clocks go forward (Sun 29 Mar 2026): ended 10:00 summer time, so 07–10 that Sunday.
+    (CrisisExtension(at("2026-03-28T09:00+01:00"), at("2026-03-29T10:00+02:00"), time(7, 0), time(20, 0), "Storm"),
+     "2026-03-29", ("extended", "07:00", "10:00", "Storm")),
 ])
 def test_crisis_extensions(crisis, day, expected):
     assert hours_of(day, HoursRules(crisis_extensions=(crisis,))) == expected

@@ -70,6 +70,7 @@ ACTIONS = {
     "crisis.subscribed": "Prenumeration på krisinformation",
     "crisis.unsubscribed": "Prenumeration avslutad",
     "hours.early_close_changed": "Tidig stängning ändrad",
+    "hours.weekly_changed": "Ordinarie veckoschema ändrat",
     "hours.period_added": "Period med andra tider tillagd",
     "hours.period_removed": "Period med andra tider borttagen",
     "hours.exception_added": "Avvikande dag tillagd",

@@ -1,5 +1,5 @@
 """Forms for crisis messages, their scheduling and their agent scripts."""
-from wtforms import BooleanField, RadioField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from kundweb.crisis.models import SEVERITIES
@@ -18,6 +18,12 @@ class MessageForm(Form):
     hours_opens = TimeField("Kundcenter öppnar", validators=[Optional()],
                             description="Fyll i om Kundcenter ska ha utökade öppettider medan meddelandet visas.")
     hours_closes = TimeField("Kundcenter stänger", validators=[Optional()])
+    hours_from = DateField("Utökade tider gäller från och med", validators=[Optional()])
+    # The hint for both dates names the configured number of days, so the template writes it.
+    hours_until = DateField("Utökade tider gäller till och med", validators=[Optional()])
+    hours_on_holidays = BooleanField(
+        "Gäller även helgdagar",
+        description="Kryssa i bara om Kundcenter verkligen ska ha öppet på helgdagar som julafton och nyårsdagen.")
 
 
 class ScheduleForm(Form):

@@ -22,6 +22,10 @@ class CrisisMessage(db.Model):
     ends_at = db.Column(UTCDateTime, index=True)
     hours_opens = db.Column(db.Time)  # Kundcenter's extended hours while the message is active
     hours_closes = db.Column(db.Time)
+    # The days the extension applies (inclusive); both empty: the active days, a few days ahead at most.
+    hours_from = db.Column(db.Date)
+    hours_until = db.Column(db.Date)
+    hours_on_holidays = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(UTCDateTime, nullable=False)
     created_by = db.Column(db.String(128), nullable=False)
     updated_at = db.Column(UTCDateTime, nullable=False)

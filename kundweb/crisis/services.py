@@ -8,7 +8,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, or_, select
@@ -31,7 +31,14 @@ LINK_PATTERN = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^\s)]{1,500})\)|(ht
 
 
 class CrisisError(Exception):
-    """A change that cannot be made; the message is Swedish and safe to show."""
+    """A change that cannot be made; the message is Swedish and safe to show.
+
+    With `field`, the form shows the message at that field instead of above the form.
+    """
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field_errors = {field: message} if field else {}
 
 
 class MessageNotFound(CrisisError):
@@ -46,6 +53,9 @@ class MessageInput:
     severity: str
     hours_opens: time | None = None
     hours_closes: time | None = None
+    hours_from: date | None = None
+    hours_until: date | None = None
+    hours_on_holidays: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,8 +163,13 @@ def get_message(message_id):
     return message
 
 
-def hours_extensions_between(start, end):
-    """Opening-hours extensions of published messages whose time touches the dates start..end."""
+def hours_extensions_between(start, end, today, default_days):
+    """Opening-hours extensions of published messages whose time touches the dates start..end.
+
+    Without a chosen last day an extension reaches at most `default_days` days from `today`
+    (today included): an open-ended message must not promise every day of the year, and
+    nobody knows yet whether the crisis lasts.
+    """
     range_start = datetime.combine(start, time(0), tzinfo=STOCKHOLM)
     range_end = datetime.combine(end + timedelta(days=1), time(0), tzinfo=STOCKHOLM)
     rows = db.session.scalars(db.select(CrisisMessage).where(
@@ -162,7 +177,10 @@ def hours_extensions_between(start, end):
         CrisisMessage.starts_at < range_end,
         db.or_(CrisisMessage.ends_at.is_(None), CrisisMessage.ends_at > range_start),
     )).all()
-    return [CrisisExtension(m.starts_at, m.ends_at, m.hours_opens, m.hours_closes, f"Kris: {m.title}")
+    default_last = today + timedelta(days=default_days - 1)
+    return [CrisisExtension(m.starts_at, m.ends_at, m.hours_opens, m.hours_closes, f"Kris: {m.title}",
+                            first_day=m.hours_from, last_day=m.hours_until or default_last,
+                            holidays=m.hours_on_holidays)
             for m in rows]
 
 
@@ -182,6 +200,12 @@ def validate(data):
         raise CrisisError("Ange när Kundcenter stänger under krisen, eller lämna båda tiderna tomma.")
     if data.hours_opens and data.hours_closes and data.hours_closes <= data.hours_opens:
         raise CrisisError("Stängningstiden måste vara senare än öppningstiden.")
+    if (data.hours_from or data.hours_until or data.hours_on_holidays) and not data.hours_closes:
+        raise CrisisError("Ange när Kundcenter stänger under krisen, eller lämna dagarna tomma.", "hours_closes")
+    if data.hours_from and data.hours_until and data.hours_until < data.hours_from:
+        raise CrisisError("Sista dagen för de utökade öppettiderna får inte vara före den första.", "hours_until")
+    if data.hours_from and data.hours_until and (data.hours_until - data.hours_from).days >= 366:
+        raise CrisisError("De utökade öppettiderna kan gälla högst 366 dagar.", "hours_until")
 
 
 def create_message(actor, data, now=None):
@@ -190,6 +214,8 @@ def create_message(actor, data, now=None):
     validate(data)
     message = CrisisMessage(title=data.title.strip(), body=data.body.strip(), severity=data.severity,
                             hours_opens=data.hours_opens, hours_closes=data.hours_closes,
+                            hours_from=data.hours_from, hours_until=data.hours_until,
+                            hours_on_holidays=bool(data.hours_on_holidays),
                             created_at=now, created_by=actor.username, updated_at=now, updated_by=actor.username)
     db.session.add(message)
     db.session.flush()
@@ -208,6 +234,8 @@ def update_message(actor, message_id, data, now=None):
     before = snapshot(message)
     message.title, message.body, message.severity = data.title.strip(), data.body.strip(), data.severity
     message.hours_opens, message.hours_closes = data.hours_opens, data.hours_closes
+    message.hours_from, message.hours_until = data.hours_from, data.hours_until
+    message.hours_on_holidays = bool(data.hours_on_holidays)
     _touch(message, actor, now)
     audit.record("crisis.edited", actor, "crisis_message", message.id, {"before": before, "after": snapshot(message)},
                  now)
@@ -316,6 +344,9 @@ def snapshot(message):
         "ends_at": message.ends_at.isoformat() if message.ends_at else None,
         "hours_opens": message.hours_opens.strftime("%H:%M") if message.hours_opens else None,
         "hours_closes": message.hours_closes.strftime("%H:%M") if message.hours_closes else None,
+        "hours_from": message.hours_from.isoformat() if message.hours_from else None,
+        "hours_until": message.hours_until.isoformat() if message.hours_until else None,
+        "hours_on_holidays": bool(message.hours_on_holidays),
     }
 
 

@@ -7,12 +7,13 @@ from kundweb.auth.decorators import current_actor, role_required
 from kundweb.crisis import bp, services
 from kundweb.crisis.forms import MessageForm, ScheduleForm, ScriptForm, SubscriptionForm
 from kundweb.database import utcnow
-from kundweb.web import render, submit_form
+from kundweb.web import public_read_api, render, submit_form
 
 
 def _conditional(response_body_factory, etag, mimetype, cache_control):
     """Answer 304 when the client already has this ETag; the body is built once per change."""
-    if request.if_none_match.contains(etag):
+    # Weak comparison: nginx's gzip turns "x" into W/"x", and the content is the same.
+    if request.if_none_match.contains_weak(etag):
         response = make_response("", 304)
     else:
         body = services.schedule_cache().rendered(request.endpoint, etag, response_body_factory)
@@ -33,6 +34,7 @@ def banner():
 
 
 @bp.route("/api/v1/crisis")
+@public_read_api
 def api_active():
     messages = services.active_messages()
     etag = services.etag_for(messages)
@@ -42,6 +44,7 @@ def api_active():
 
 
 @bp.route("/feeds/crisis.atom")
+@public_read_api
 def atom_feed():
     messages = services.active_messages()
     etag = services.etag_for(messages)
@@ -171,4 +174,5 @@ def _get_or_404(message_id):
 
 def _message_input(form):
     return services.MessageInput(form.title.data or "", form.body.data or "", form.severity.data,
-                                 form.hours_opens.data, form.hours_closes.data)
+                                 form.hours_opens.data, form.hours_closes.data, form.hours_from.data,
+                                 form.hours_until.data, form.hours_on_holidays.data)

@@ -7,7 +7,7 @@ from kundweb.database import utcnow
 from kundweb.goals import bp, charts, imports, kpi, services
 from kundweb.goals.forms import (SurveyImportForm, SurveyMonthForm, TargetForm, TelephonyImportForm,
                                  WebAssessmentForm)
-from kundweb.web import render, submit_form
+from kundweb.web import public_read_api, render, submit_form
 
 CHART_GOALS = ("direct", "satisfaction", "phone", "eservice")
 
@@ -291,6 +291,7 @@ def public():
 
 
 @bp.route("/api/v1/results")
+@public_read_api
 def api_results():
     try:
         year = services.parse_year(request.args.get("year"))

@@ -1,17 +1,23 @@
 """Kundcenter's opening hours as pure functions: day calendar, open-now status, digital channels.
 
-A day is built in layers, each working on the result of those before it (lowest first):
-1. weekly default: Mon–Fri default_opens–default_closes ("normal"); Sat/Sun closed;
-2. eve: a Mon–Fri before a closed holiday closes at early_close ("shortened", note = the eve);
-3. holiday: public and de-facto holidays are closed (note = Swedish name), even on an eve;
-4. extended period: widens a day still open after 1–3 to the earliest opening and latest
-   closing of both ("extended"; on an eve it only wins if it closes later); with
-   weekdays_only=False it also opens plain weekends, but it never opens a holiday;
-5. crisis: widens every local date its interval touches and opens closed days too, weekends
-   and holidays included (in a crisis Kundcenter is the information centre); pass only
-   active crisis messages;
-6. single-day exception: replaces the day outright (the first listed for a day wins).
-So: exception > crisis > holiday closed > extended period > eve shortened > weekly default.
+A day is built in layers, each working on the result of those below it. Highest wins:
+
+| # | Layer                   | What it does to the day                                                          |
+|---|-------------------------|----------------------------------------------------------------------------------|
+| 1 | single-day exception    | replaces the day outright (the first listed for a day wins)                      |
+| 2 | crisis extension        | widens the day to at least its hours, but only on its chosen days, only within   |
+|   |                         | [starts_at, ends_at) of its message (the rest of the day is the normal calendar), |
+|   |                         | opens weekends, opens a holiday only when `holidays` is set; an interval that    |
+|   |                         | would leave a gap (one opens/closes per day) is not shown                        |
+| 3 | holiday                 | public and de-facto holidays are closed (note = Swedish name)                    |
+| 4 | eve                     | an open day before a closed holiday closes at early_close at the latest          |
+|   |                         | ("shortened", note = the eve) unless a period that lengthens the day says later  |
+| 5 | period                  | replaces the weekly hours on its days, shorter or longer (summer hours 08–16,    |
+|   |                         | evenings to 19); weekends only when not weekdays_only; never opens a holiday     |
+| 6 | weekly default          | per weekday opens–closes or closed (default Mon–Fri 08–17, Sat/Sun closed)       |
+
+Kinds: "normal" = the weekly default; "shortened"/"extended" = shorter/longer than it.
+Lunch closing is not modelled: the public API has one opens/closes per day.
 Dates and clock times are Europe/Stockholm; datetimes must be timezone-aware.
 """
 from __future__ import annotations
@@ -54,7 +60,7 @@ def _require_order(opens: time | None, closes: time | None) -> None:
 
 @dataclass(frozen=True)
 class ExtendedPeriod:
-    """Admin rule: longer hours on the open days from start to end (both inclusive)."""
+    """Admin rule: other hours, longer or shorter, on the open days from start to end (both inclusive)."""
     start: date
     end: date
     opens: time | None
@@ -87,12 +93,19 @@ class DayException:
 
 @dataclass(frozen=True)
 class CrisisExtension:
-    """An active crisis message's extension: at least opens–closes on each day it touches."""
+    """A crisis message's extension: at least opens–closes on its days, while the message is active.
+
+    first_day..last_day (inclusive, None = unbounded) are the days the communicator chose, or
+    the service's default horizon; holidays stay closed unless `holidays` is set.
+    """
     starts_at: datetime
     ends_at: datetime | None
     opens: time | None
     closes: time
     note: str | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+    holidays: bool = False
 
     def __post_init__(self):
         _require_aware(self.starts_at, "Krisens starttid")
@@ -101,12 +114,33 @@ class CrisisExtension:
             if self.ends_at <= self.starts_at:
                 raise ValueError("Krisens sluttid måste vara senare än starttiden.")
         _require_order(self.opens, self.closes)
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            raise ValueError("Sista dagen för de utökade öppettiderna får inte vara före den första.")
 
-    def covers(self, day: date) -> bool:
-        """True if the interval [starts_at, ends_at) overlaps the local date `day`."""
-        day_start = datetime.combine(day, time(0), tzinfo=STOCKHOLM)
-        next_start = datetime.combine(day + timedelta(days=1), time(0), tzinfo=STOCKHOLM)
-        return self.starts_at < next_start and (self.ends_at is None or self.ends_at > day_start)
+    def interval_on(self, day: date, usual_opens: time) -> tuple[time, time] | None:
+        """The local opens–closes this extension adds on `day`, cut to [starts_at, ends_at); None if nothing."""
+        if (self.first_day and day < self.first_day) or (self.last_day and day > self.last_day):
+            return None
+        if _holiday_names(day) and not self.holidays:
+            return None
+        opens_at = max(_at(day, self.opens or usual_opens), self.starts_at)
+        closes_at = _at(day, self.closes)
+        if self.ends_at is not None:
+            closes_at = min(closes_at, self.ends_at)  # ended at 02.15: nothing is left of the day
+        if closes_at <= opens_at:
+            return None
+        # Whole minutes, rounded inwards, so the published hours never claim a minute too many.
+        opens = _ceil_minute(opens_at.astimezone(STOCKHOLM)).time()
+        closes = closes_at.astimezone(STOCKHOLM).replace(second=0, microsecond=0).time()
+        if opens_at.astimezone(STOCKHOLM).date() != day or closes <= opens:
+            return None
+        return opens, closes
+
+
+def _ceil_minute(moment: datetime) -> datetime:
+    if moment.second or moment.microsecond:
+        return moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return moment
 
 
 @dataclass(frozen=True)
@@ -118,12 +152,26 @@ class HoursRules:
     extended_periods: tuple = ()
     exceptions: tuple = ()
     crisis_extensions: tuple = ()
+    # Monday..Sunday: (opens, closes), or None for a closed weekday; None = the default week.
+    weekly: tuple | None = None
 
     def __post_init__(self):
         _require_order(self.default_opens, self.default_closes)
         _require_order(self.default_opens, self.early_close)
         if self.early_close > self.default_closes:
             raise ValueError("Tidig stängning får inte vara senare än ordinarie stängningstid.")
+        if self.weekly is not None:
+            if len(self.weekly) != 7:
+                raise ValueError("Veckoschemat behöver sju dagar.")
+            for hours in self.weekly:
+                if hours is not None:
+                    _require_order(*hours)
+
+    def weekday_hours(self, weekday: int) -> tuple[time, time] | None:
+        """The weekly default for Monday=0..Sunday=6: (opens, closes), or None when closed."""
+        if self.weekly is not None:
+            return self.weekly[weekday]
+        return (self.default_opens, self.default_closes) if weekday < 5 else None
 
 
 @dataclass(frozen=True)
@@ -216,29 +264,62 @@ def _eve_name(holiday_names: tuple[str, ...]) -> str:
     return f"Dag före {name[0].lower()}{name[1:]}"  # holiday names are lower case mid-sentence
 
 
+def _kind(hours: tuple[time, time], usual: tuple[time, time] | None) -> str:
+    """normal / extended / shortened, compared with the weekday's default hours."""
+    if usual is None or hours == usual:
+        return "normal" if usual is not None else "extended"
+    opens, closes = hours
+    if opens < usual[0] or closes > usual[1]:
+        return "extended"  # longer at either end: someone can come when they could not before
+    return "shortened"
+
+
+def _period_for(day: date, usual: tuple[time, time] | None, rules: HoursRules) -> ExtendedPeriod | None:
+    """The last listed period that applies on `day` (layer 5), or None."""
+    chosen = None
+    for period in rules.extended_periods:
+        if period.start <= day <= period.end and (usual is not None or not period.weekdays_only):
+            chosen = period
+    return chosen
+
+
 def _base_hours(day: date, rules: HoursRules) -> DayHours:
-    """Layers 1–3: weekly default, eve shortening, holiday closing."""
+    """Layers 3–6: weekly default, period, eve, holiday closing."""
     names = _holiday_names(day)
     if names:
         return DayHours(day, False, None, None, "closed", "; ".join(names))
-    if day.weekday() >= 5:
+    usual = rules.weekday_hours(day.weekday())
+    hours, note, lengthened = usual, None, False
+    period = _period_for(day, usual, rules)
+    if period is not None:
+        hours = (period.opens or (usual[0] if usual else rules.default_opens), period.closes)
+        note = period.note
+        lengthened = usual is None or hours[1] > usual[1]
+    if hours is None:
         return DayHours(day, False, None, None, "closed", None)
     tomorrow = _holiday_names(day + timedelta(days=1))  # on 31 Dec this reads next year's table
     if tomorrow:
         eve = _eve_name(tomorrow)
-        return DayHours(day, True, rules.default_opens, rules.early_close, "shortened", eve)
-    return DayHours(day, True, rules.default_opens, rules.default_closes, "normal", None)
+        if lengthened and hours[1] > rules.early_close:
+            # A period that lengthens the day beats the eve; the day keeps its name unless the period has one.
+            return DayHours(day, True, hours[0], hours[1], _kind(hours, usual), note or eve)
+        closes = min(hours[1], rules.early_close)
+        if closes <= hours[0]:  # a period opening after the eve's closing time: closed
+            return DayHours(day, False, None, None, "closed", eve)
+        kind = "shortened" if closes < hours[1] else _kind((hours[0], closes), usual)
+        return DayHours(day, True, hours[0], closes, kind, eve if kind == "shortened" else note or eve)
+    return DayHours(day, True, hours[0], hours[1], _kind(hours, usual), note)
 
 
-def _widen(hours: DayHours, opens: time | None, closes: time, note: str | None,
-           rules: HoursRules) -> DayHours:
-    """The day's hours extended to at least opens–closes; unchanged if that adds nothing."""
+def _widen(hours: DayHours, opens: time, closes: time, note: str | None) -> DayHours:
+    """The day's hours extended to at least opens–closes; unchanged if that adds nothing or leaves a gap."""
     if not hours.open:
-        start = opens or rules.default_opens
-        if closes <= start:  # e.g. a crisis ending its day before the usual opening: nothing to add
-            return hours
-        return DayHours(hours.date, True, start, closes, "extended", note)
-    new_opens, new_closes = min(hours.opens, opens or hours.opens), max(hours.closes, closes)
+        return DayHours(hours.date, True, opens, closes, "extended", note)
+    if opens > hours.closes or closes < hours.opens:
+        # One opens/closes per day cannot say "open, closed, open again": show the usual hours,
+        # which understate rather than invent an opening.
+        return hours
+    new_opens, new_closes = min(hours.opens, opens), max(hours.closes, closes)
     if (new_opens, new_closes) == (hours.opens, hours.closes):
         return hours
     note = note if note is not None else hours.note  # an eve keeps its name unless the rule has one
@@ -246,12 +327,14 @@ def _widen(hours: DayHours, opens: time | None, closes: time, note: str | None,
 
 
 def _exception_hours(exception: DayException, rules: HoursRules) -> DayHours:
-    """Layer 6: an exception's own hours, defaults filled in by its kind."""
+    """Layer 1: an exception's own hours, defaults filled in by its kind and the weekday."""
     if exception.kind == "closed":
         return DayHours(exception.day, False, None, None, "closed", exception.note)
-    default_closes = rules.early_close if exception.kind == "shortened" else rules.default_closes
+    usual_opens, usual_closes = rules.weekday_hours(exception.day.weekday()) or (
+        rules.default_opens, rules.default_closes)
+    default_closes = rules.early_close if exception.kind == "shortened" else usual_closes
     return DayHours(
-        exception.day, True, exception.opens or rules.default_opens,
+        exception.day, True, exception.opens or usual_opens,
         exception.closes or default_closes, exception.kind, exception.note,
     )
 
@@ -262,14 +345,16 @@ def day_hours(day: date, rules: HoursRules) -> DayHours:
         if exception.day == day:
             return _exception_hours(exception, rules)
     hours = _base_hours(day, rules)
-    for period in rules.extended_periods:
-        opens_weekend = not period.weekdays_only and not _holiday_names(day)
-        if period.start <= day <= period.end and (hours.open or opens_weekend):
-            hours = _widen(hours, period.opens, period.closes, period.note, rules)
     for crisis in rules.crisis_extensions:
-        if crisis.covers(day):
-            hours = _widen(hours, crisis.opens, crisis.closes, crisis.note, rules)
+        interval = crisis.interval_on(day, hours.opens if hours.open else rules.default_opens)
+        if interval is not None:
+            hours = _widen(hours, *interval, crisis.note)
     return hours
+
+
+def regular_hours(day: date, rules: HoursRules) -> DayHours:
+    """The day without exceptions and crises (layers 3–6): what "shortened" is measured against."""
+    return _base_hours(day, rules)
 
 
 def calendar(start: date, end: date, rules: HoursRules) -> list[DayHours]:

@@ -4,12 +4,15 @@ from kundweb.extensions import db
 
 
 class HoursSettings(db.Model):
-    """The one row of general settings: when a day before a holiday closes."""
+    """The one row of general settings: when a day before a holiday closes, and the weekly default."""
 
     __tablename__ = "hours_settings"
 
     id = db.Column(db.Integer, primary_key=True)
     early_close = db.Column(db.Time, nullable=False)
+    # Monday..Sunday: ["08:00", "17:00"] or null when closed; null = the default Mon–Fri 08–17.
+    # Kept in this row, which every opening-hours question reads anyway: no extra query per page.
+    weekly = db.Column(db.JSON)
     updated_at = db.Column(UTCDateTime)
     updated_by = db.Column(db.String(128))
 

@@ -4,7 +4,9 @@ The calculation itself is pure (kundweb.hours.calendar); this module only loads
 the rules a question needs and writes the changes admins make.
 """
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
 
 from kundweb.audit import services as audit
 from kundweb.database import utcnow
@@ -14,6 +16,7 @@ from kundweb.hours.models import DayException, ExtendedPeriod, HoursSettings, Ma
 
 DEFAULT_EARLY_CLOSE = time(15, 0)
 PREVIEW_DAYS = 60
+WEEKDAY_NAMES = ("Måndag", "Tisdag", "Onsdag", "Torsdag", "Fredag", "Lördag", "Söndag")
 EXCEPTION_KINDS = {
     "closed": "Stängt",
     "shortened": "Förkortat",
@@ -45,14 +48,46 @@ class ExceptionInput:
     note: str | None
 
 
+@dataclass(frozen=True)
+class PreviewResult:
+    """The days an unsaved rule would change between first and last (both inclusive)."""
+    changes: list
+    first: date
+    last: date
+
+    @property
+    def default_window(self):
+        return (self.last - self.first).days + 1 == PREVIEW_DAYS
+
+
 def early_close():
     settings = db.session.get(HoursSettings, 1)
     return settings.early_close if settings else DEFAULT_EARLY_CLOSE
 
 
-def load_rules(start, end, extra_periods=(), extra_exceptions=()):
-    """The rules that can affect the local dates start..end (plus unsaved candidates)."""
+def weekly_hours():
+    """Monday..Sunday as (opens, closes) or None when closed: the saved week or the default one."""
+    settings = db.session.get(HoursSettings, 1)
+    return _weekly_from_json(settings.weekly if settings else None)
+
+
+def _weekly_from_json(value):
+    if not value:
+        return tuple(cal.HoursRules().weekday_hours(day) for day in range(7))
+    return tuple(None if hours is None else (time.fromisoformat(hours[0]), time.fromisoformat(hours[1]))
+                 for hours in value)
+
+
+def _weekly_to_json(weekly):
+    return [None if hours is None else [_hhmm(hours[0]), _hhmm(hours[1])] for hours in weekly]
+
+
+def load_rules(start, end, now, extra_periods=(), extra_exceptions=(), weekly=None):
+    """The rules that can affect the local dates start..end (plus unsaved candidates) as seen at `now`."""
     from kundweb.crisis.services import hours_extensions_between
+
+    today = now.astimezone(cal.STOCKHOLM).date()
+    settings = db.session.get(HoursSettings, 1)
 
     periods = db.session.scalars(db.select(ExtendedPeriod).where(
         ExtendedPeriod.starts_on <= end, ExtendedPeriod.ends_on >= start)).all()
@@ -60,19 +95,21 @@ def load_rules(start, end, extra_periods=(), extra_exceptions=()):
         DayException.day >= start, DayException.day <= end)).all()
     try:
         return cal.HoursRules(
-            early_close=early_close(),
+            early_close=settings.early_close if settings else DEFAULT_EARLY_CLOSE,
+            weekly=weekly or _weekly_from_json(settings.weekly if settings else None),
             extended_periods=tuple(_period(p) for p in periods) + tuple(extra_periods),
             exceptions=tuple(extra_exceptions) + tuple(_exception(e) for e in exceptions),
-            crisis_extensions=tuple(hours_extensions_between(start, end)),
+            crisis_extensions=tuple(hours_extensions_between(
+                start, end, today, current_app.config["CRISIS_HOURS_DEFAULT_DAYS"])),
         )
     except ValueError as exc:
         raise HoursError(str(exc)) from exc
 
 
-def calendar_between(start, end):
-    """The R-API calendar; raises HoursError for a reversed or too long range."""
+def calendar_between(start, end, now=None):
+    """The R-API calendar as known at `now`; raises HoursError for a reversed or too long range."""
     try:
-        return cal.calendar(start, end, load_rules(start, end))
+        return cal.calendar(start, end, load_rules(start, end, now or utcnow()))
     except ValueError as exc:
         raise HoursError(str(exc)) from exc
 
@@ -81,7 +118,7 @@ def status_now(now=None):
     """Open now, closes at, opens next — looking as far ahead as the calculation does."""
     now = now or utcnow()
     today = now.astimezone(cal.STOCKHOLM).date()
-    rules = load_rules(today - timedelta(days=1), today + timedelta(days=cal.NEXT_OPEN_SEARCH_DAYS))
+    rules = load_rules(today - timedelta(days=1), today + timedelta(days=cal.NEXT_OPEN_SEARCH_DAYS), now)
     return cal.status_at(now, rules)
 
 
@@ -96,20 +133,91 @@ def current_and_upcoming_windows(now, horizon_days=14):
     ).order_by(MaintenanceWindow.starts_at)).all()
 
 
-def preview(today, period=None, exception=None, days=PREVIEW_DAYS):
-    """The next `days` days as they are, and as they would be with an unsaved rule.
+def maintenance_between(start, end):
+    """Maintenance windows overlapping the local dates start..end, earliest first; raises HoursError."""
+    if end < start:
+        raise HoursError("Slutdatumet får inte vara före startdatumet.")
+    if (end - start).days + 1 > cal.MAX_CALENDAR_DAYS:
+        raise HoursError(f"Perioden får vara högst {cal.MAX_CALENDAR_DAYS} dagar.")
+    range_start = datetime.combine(start, time(0), tzinfo=cal.STOCKHOLM)
+    range_end = datetime.combine(end + timedelta(days=1), time(0), tzinfo=cal.STOCKHOLM)
+    return db.session.scalars(db.select(MaintenanceWindow).where(
+        MaintenanceWindow.ends_at > range_start, MaintenanceWindow.starts_at < range_end,
+    ).order_by(MaintenanceWindow.starts_at, MaintenanceWindow.id)).all()
 
-    Returns a list of (current DayHours, candidate DayHours). Raises HoursError.
+
+def window_api_item(window):
+    """One maintenance window for GET /api/v1/opening-hours/maintenance."""
+    return {"starts_at": window.starts_at.astimezone(cal.STOCKHOLM).isoformat(),
+            "ends_at": window.ends_at.astimezone(cal.STOCKHOLM).isoformat(), "note": window.note}
+
+
+def preview(today, period=None, exception=None, weekly=None, now=None):
+    """The days an unsaved period, exception or weekly default would change, as a PreviewResult.
+
+    The window is the next 60 days, stretched to the rule's last day (a summer period in
+    June is previewed in December), at most a year; the weekly default is previewed for a
+    year since it changes every week. Raises HoursError.
     """
-    end = today + timedelta(days=days - 1)
+    now = now or utcnow()
+    first, last = today, today + timedelta(days=PREVIEW_DAYS - 1)
+    if period:
+        last = max(last, period.ends_on)
+        if (last - first).days >= cal.MAX_CALENDAR_DAYS:
+            first = max(today, period.starts_on)
+    elif exception:
+        last = max(last, exception.day)
+        if (last - first).days >= cal.MAX_CALENDAR_DAYS:
+            first = exception.day
+    elif weekly:
+        last = today + timedelta(days=cal.MAX_CALENDAR_DAYS - 1)
+    last = min(last, first + timedelta(days=cal.MAX_CALENDAR_DAYS - 1))
     try:
         candidate_period = (_period_from_input(period),) if period else ()
         candidate_exception = (_exception_from_input(exception),) if exception else ()
-        current = cal.calendar(today, end, load_rules(today, end))
-        changed = cal.calendar(today, end, load_rules(today, end, candidate_period, candidate_exception))
+        rules = load_rules(first, last, now)
+        if exception:
+            _check_exception(candidate_exception[0], rules)
+        current = cal.calendar(first, last, rules)
+        changed = cal.calendar(first, last, load_rules(first, last, now, candidate_period, candidate_exception,
+                                                       weekly=weekly))
     except ValueError as exc:
         raise HoursError(str(exc)) from exc
-    return list(zip(current, changed, strict=True))
+    changes = [(before, after) for before, after in zip(current, changed, strict=True) if before != after]
+    return PreviewResult(changes, first, last)
+
+
+def _check_exception(exception, rules):
+    """A shortened day must really be shorter than the day would otherwise be; raises HoursError."""
+    if exception.kind != "shortened":
+        return
+    regular = cal.regular_hours(exception.day, rules)
+    if not regular.open:
+        raise HoursError(f"{swedish_date(exception.day).capitalize()} är redan stängd. "
+                         "Välj Stängt eller Utökat i stället för Förkortat.")
+    closes = exception.closes or rules.early_close
+    if closes >= regular.closes:
+        raise HoursError(f"En förkortad dag måste stänga före dagens ordinarie stängning "
+                         f"{regular.closes.strftime('%H.%M')}. Välj Utökat för längre öppettider.")
+
+
+def set_weekly(actor, weekly, now=None):
+    """Save the weekly default (Monday..Sunday, (opens, closes) or None); audited. Raises HoursError."""
+    now = now or utcnow()
+    try:
+        cal.HoursRules(weekly=tuple(weekly))
+    except ValueError as exc:
+        raise HoursError(str(exc)) from exc
+    if all(hours is None for hours in weekly):
+        raise HoursError("Minst en veckodag måste vara öppen.")
+    settings = db.session.get(HoursSettings, 1) or HoursSettings(id=1, early_close=DEFAULT_EARLY_CLOSE)
+    before = _weekly_to_json(_weekly_from_json(settings.weekly))
+    settings.weekly, settings.updated_at, settings.updated_by = _weekly_to_json(weekly), now, actor.username
+    db.session.add(settings)
+    audit.record("hours.weekly_changed", actor, "hours_settings", 1,
+                 {"before": dict(zip(WEEKDAY_NAMES, before)), "after": dict(zip(WEEKDAY_NAMES, settings.weekly))},
+                 now)
+    db.session.commit()
 
 
 def set_early_close(actor, value, now=None):
@@ -148,7 +256,8 @@ def add_exception(actor, data, now=None):
     """Save a single-day exception; one per day. Raises HoursError."""
     now = now or utcnow()
     try:
-        _exception_from_input(data)
+        candidate = _exception_from_input(data)
+        _check_exception(candidate, load_rules(data.day, data.day, now))
     except ValueError as exc:
         raise HoursError(str(exc)) from exc
     if db.session.scalar(db.select(DayException.id).where(DayException.day == data.day)):

@@ -7,11 +7,12 @@ from kundweb.auth.decorators import current_actor, role_required
 from kundweb.database import utcnow
 from kundweb.hours import bp, services
 from kundweb.hours.calendar import STOCKHOLM
-from kundweb.hours.forms import EarlyCloseForm, ExceptionForm, MaintenanceForm, PeriodForm
-from kundweb.web import render, submit_form
+from kundweb.hours.forms import EarlyCloseForm, ExceptionForm, MaintenanceForm, PeriodForm, WeeklyForm
+from kundweb.web import public_read_api, render, submit_form
 
 
 @bp.route("/api/v1/opening-hours")
+@public_read_api
 def api_calendar():
     try:
         start, end = services.parse_api_range(request.args.get("from"), request.args.get("to"))
@@ -22,8 +23,21 @@ def api_calendar():
 
 
 @bp.route("/api/v1/opening-hours/now")
+@public_read_api
 def api_now():
     return jsonify(services.status_now().to_api())
+
+
+@bp.route("/api/v1/opening-hours/maintenance")
+@public_read_api
+def api_maintenance():
+    """The digital channels' announced maintenance windows touching the dates from..to."""
+    try:
+        start, end = services.parse_api_range(request.args.get("from"), request.args.get("to"))
+        windows = services.maintenance_between(start, end)
+    except services.HoursError as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify({"timezone": "Europe/Stockholm", "windows": [services.window_api_item(w) for w in windows]})
 
 
 def _page(forms=None, preview=None, preview_title=None, status=200):
@@ -37,6 +51,7 @@ def _page(forms=None, preview=None, preview_title=None, status=200):
         period_form=forms.get("period") or PeriodForm(formdata=None),
         exception_form=forms.get("exception") or ExceptionForm(formdata=None),
         maintenance_form=forms.get("maintenance") or MaintenanceForm(formdata=None),
+        weekly_form=forms.get("weekly") or WeeklyForm.from_weekly(services.weekly_hours()),
         periods=periods, exceptions=exceptions, windows=services.current_and_upcoming_windows(now, 365),
         calendar=services.calendar_between(today, today + timedelta(days=services.PREVIEW_DAYS - 1)),
         preview=preview, preview_title=preview_title, kinds=services.EXCEPTION_KINDS,
@@ -60,7 +75,7 @@ def set_early_close():
 
 
 def _add_rule(kind, form, to_input, add, preview_title, success):
-    """Preview a period or exception against the next 60 days, or save it (the button decides)."""
+    """Preview a period, exception or weekly default (every day it changes), or save it (the button decides)."""
     if form.validate_on_submit():
         data = to_input(form)
         try:
@@ -81,8 +96,15 @@ def _add_rule(kind, form, to_input, add, preview_title, success):
 def add_period():
     return _add_rule("period", PeriodForm(), lambda f: services.PeriodInput(
         f.starts_on.data, f.ends_on.data, f.opens.data, f.closes.data, f.weekdays_only.data,
-        f.note.data.strip() or None), services.add_period, "Förhandsgranskning: utökad period",
+        f.note.data.strip() or None), services.add_period, "Förhandsgranskning: period",
         "Perioden är sparad.")
+
+
+@bp.route("/admin/oppettider/veckoschema", methods=["POST"])
+@role_required("admin")
+def set_weekly():
+    return _add_rule("weekly", WeeklyForm(), lambda f: f.weekly(), services.set_weekly,
+                     "Förhandsgranskning: ordinarie veckoschema", "Veckoschemat är sparat.")
 
 
 @bp.route("/admin/oppettider/undantag", methods=["POST"])
