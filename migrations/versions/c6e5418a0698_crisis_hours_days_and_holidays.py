@@ -1,7 +1,7 @@
 """crisis hours days and holidays: the days a crisis extension applies, and whether it opens holidays
 
 Revision ID: c6e5418a0698
-Revises: 4d703819cfb5
+Revises: c41d7e9b2a63
 Create Date: 2026-12-04 05:07:01.658963
 
 """
@@ -13,7 +13,7 @@ import kundweb.database
 
 # revision identifiers, used by Alembic.
 revision = 'c6e5418a0698'
-down_revision = '4d703819cfb5'
+down_revision = 'c41d7e9b2a63'
 branch_labels = None
 depends_on = None
 
