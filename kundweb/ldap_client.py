@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 
 from ldap3 import BASE, MOCK_SYNC, NONE, OFFLINE_AD_2012_R2, SIMPLE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPCommunicationError, LDAPException, LDAPSocketOpenError
+from ldap3.core.tls import check_hostname
 from ldap3.utils.conv import escape_filter_chars
 
 IN_CHAIN = "1.2.840.113556.1.4.1941"  # AD's LDAP_MATCHING_RULE_IN_CHAIN: nested membership
@@ -126,6 +127,26 @@ class _NoDeadline:
         pass
 
 
+class _DeadlineTls(Tls):
+    """ldap3's Tls, with the handshake done once the TLS socket is on the connection.
+
+    ldap3 handshakes inside ssl.wrap_socket, on a socket object no one else can reach, so
+    a server dripping its handshake would run past the deadline; on the connection, the
+    deadline can shut it like any other.
+    """
+
+    def wrap_socket(self, connection, do_handshake=False):
+        super().wrap_socket(connection, do_handshake=False)
+        if not do_handshake:
+            return
+        deadline = getattr(connection, "kundweb_deadline", None)
+        if deadline is not None:
+            deadline.shut_if_expired(connection)  # the time ran out while the socket was being wrapped
+        connection.socket.do_handshake()
+        if self.validate in (ssl.CERT_REQUIRED, ssl.CERT_OPTIONAL):
+            check_hostname(connection.socket, connection.server.host, self.valid_names)
+
+
 @dataclass(frozen=True)
 class DirectoryAccount:
     """What the app needs to know about one AD account."""
@@ -224,6 +245,7 @@ class Directory:
         if self.mock:
             options["client_strategy"] = MOCK_SYNC
         conn = Connection(self.server, **options)
+        conn.kundweb_deadline = deadline  # for _DeadlineTls
         deadline.track(conn)
         try:
             if not self.mock:
@@ -470,7 +492,7 @@ def _real_server(config):
     use_ssl = url.lower().startswith("ldaps://")
     tls = None
     if use_ssl or config["LDAP_START_TLS"]:
-        tls = Tls(
+        tls = _DeadlineTls(
             validate=ssl.CERT_REQUIRED if config["LDAP_TLS_VALIDATE"] else ssl.CERT_NONE,
             ca_certs_file=config.get("LDAP_CA_CERTS_FILE"),
             version=ssl.PROTOCOL_TLS_CLIENT if config["LDAP_TLS_VALIDATE"] else None,

@@ -12,6 +12,7 @@ import re
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -23,12 +24,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from kundweb import create_app
+from kundweb import create_app, ldap_client
 from kundweb.auth.models import UserSession
 from kundweb.auth.services import hash_token
 from kundweb.database import utcnow
 from kundweb.extensions import db
-from tests.conftest import free_port
+from tests.conftest import free_port, require_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE_SECONDS = 3
@@ -265,3 +266,79 @@ def test_a_slow_directory_stops_login_at_the_deadline_and_nothing_else_waits(app
 
     assert "WORKER TIMEOUT" not in server.log_text()
     assert server.workers() == workers, server.log_text()
+
+
+@pytest.mark.parametrize("transport", ["plain", "ldaps", "starttls"])
+def test_healthz_reports_a_real_directory_ok_from_its_background_check(app, transport):
+    """Against the real Samba AD, in the clear and over TLS (the handshake is done under the deadline):
+    the first /healthz of a process waits briefly for its first check, ?deep=1 asks now, a login works."""
+    names = ["KUNDWEB_TEST_AD_URL", "KUNDWEB_TEST_AD_BASE_DN", "KUNDWEB_TEST_AD_BIND_DN", "KUNDWEB_TEST_AD_BIND_PASSWORD"]
+    url, base_dn, bind_dn, bind_password = require_env(*names)
+    if transport == "ldaps":
+        url = "ldaps://127.0.0.1:636"  # Samba's self-signed certificate
+    ad_app = create_app({
+        "ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "LDAP_URL": url, "LDAP_BASE_DN": base_dn, "LDAP_BIND_DN": bind_dn, "LDAP_BIND_PASSWORD": bind_password,
+        "LDAP_DOMAIN": "KUNDWEB", "LDAP_UPN_SUFFIX": "kundweb.test", "LDAP_GROUP_ROLES": {},
+        "LDAP_START_TLS": transport == "starttls", "LDAP_TLS_VALIDATE": False,
+    })
+    client = ad_app.test_client()
+    for path in ("/healthz", "/healthz", "/healthz?deep=1"):
+        response = client.get(path)
+        assert (response.status_code, response.json) == (200, {"status": "ok", "db": "ok", "directory": "ok"}), path
+    assert ldap_client.get_directory(ad_app).authenticate("anna", "Anna-pw-1").username == "anna"
+
+
+class TlsDrippingDirectory(FakeDirectory):
+    """LDAPS that drips: "tls-handshake" drips a TLS record during the handshake, "tls-drip" completes
+    the handshake (a throwaway self-signed certificate) and then drips the LDAP answer."""
+
+    TLS_RECORD_BYTES = b"\x16\x03\x03\x40\x00" + b"\x02" * 4096
+
+    def __init__(self, mode, tmp_path):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-keyout", str(tmp_path / "key.pem"),
+                        "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True, timeout=60)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+        super().__init__(mode)
+
+    def _serve(self, conn):
+        with conn:
+            payload = self.TLS_RECORD_BYTES
+            if self.mode == "tls-drip":
+                conn.settimeout(5)
+                try:
+                    conn = self.context.wrap_socket(conn, server_side=True)
+                except (OSError, ssl.SSLError):
+                    return
+                payload = self.DRIP_BYTES
+            for byte in payload:
+                if self._stop.wait(DRIP_INTERVAL_SECONDS):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+
+@pytest.mark.parametrize("mode", ["tls-handshake", "tls-drip"])
+def test_the_deadline_also_cuts_a_directory_that_drips_over_tls(app, tmp_path, mode):
+    server = TlsDrippingDirectory(mode, tmp_path)
+    try:
+        ldaps_app = create_app({
+            "ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "LDAP_URL": f"ldaps://127.0.0.1:{server.port}", "LDAP_BASE_DN": "DC=kundweb,DC=test",
+            "LDAP_BIND_DN": "CN=svc,DC=kundweb,DC=test", "LDAP_BIND_PASSWORD": "x", "LDAP_GROUP_ROLES": {},
+            "LDAP_TLS_VALIDATE": False, "LDAP_CONNECT_TIMEOUT": 1.0, "LDAP_RECEIVE_TIMEOUT": 10,
+            "LDAP_DEADLINE_SECONDS": DEADLINE_SECONDS,
+        })
+        directory = ldap_client.get_directory(ldaps_app)
+        started = time.monotonic()
+        with pytest.raises(ldap_client.DirectoryUnavailable):
+            directory.authenticate("anna", "pw")
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert server.accepted
+    assert DEADLINE_SECONDS - 0.5 < elapsed < DEADLINE_SECONDS + MARGIN_SECONDS, f"{elapsed:.1f} s"
