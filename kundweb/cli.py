@@ -29,7 +29,7 @@ def check_directory():
     """Report whether the configured directory answers (ok, demo or down)."""
     from kundweb import ldap_client
 
-    status = ldap_client.get_directory(current_app).status()
+    status = ldap_client.get_directory(current_app).status(deep=True)
     click.echo(status)
     if status == "down":
         raise SystemExit(1)

@@ -44,6 +44,11 @@ class Config:
     # Seconds; short enough that a dead directory gives an answer, not a hung worker.
     LDAP_CONNECT_TIMEOUT = float(os.environ.get("KUNDWEB_LDAP_CONNECT_TIMEOUT", "3"))
     LDAP_RECEIVE_TIMEOUT = int(os.environ.get("KUNDWEB_LDAP_RECEIVE_TIMEOUT", "4"))  # ldap3 needs whole seconds
+    # The whole of one directory operation (a login: search, bind, groups), whatever the
+    # server drips; the receive timeout above bounds only each read. The nightly sync reads
+    # every person page by page and gets longer.
+    LDAP_DEADLINE_SECONDS = float(os.environ.get("KUNDWEB_LDAP_DEADLINE_SECONDS", "5"))
+    LDAP_SYNC_DEADLINE_SECONDS = float(os.environ.get("KUNDWEB_LDAP_SYNC_DEADLINE_SECONDS", "600"))
     # Group DN -> role; membership may be nested. Everyone who can log in is an employee.
     LDAP_GROUP_ROLES = _env_json("KUNDWEB_LDAP_GROUP_ROLES", {})
     # "matching-rule" uses AD's LDAP_MATCHING_RULE_IN_CHAIN; "walk" follows memberOf

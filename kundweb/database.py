@@ -3,12 +3,14 @@ import re
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
 
 # How SQLAlchemy's DateTime stores a value in SQLite (text, UTC here, no offset).
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+# How long a SQLite write waits for another process's write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 10000
 
 
 def utcnow():
@@ -51,7 +53,7 @@ def enable_sqlite_pragmas(engine):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Read through the OS page cache instead of copying, and keep more pages per connection
         # (default 2 MB): searching the directory touches rows all over a 20,000-person table.
@@ -111,6 +113,36 @@ class DriverStatement:
         finally:
             connection.close()  # back to the pool, which rolls back what the SELECT began
 
+    def run_unless_locked(self, engine, params, wait_ms):
+        """Run and commit a write that may be skipped; False if another transaction held its lock for `wait_ms`.
+
+        For best-effort bookkeeping on read-only requests (the session's last-seen time):
+        such a write must not hold a page for the usual lock wait, or fail it. Only this
+        statement waits less (SQLite's busy timeout is put back on the connection,
+        PostgreSQL's lock_timeout is SET LOCAL), and it runs on a connection of its own.
+        """
+        connection = engine.raw_connection()
+        sqlite = engine.dialect.name == "sqlite"
+        try:
+            cursor = connection.cursor()
+            try:
+                wait = f"PRAGMA busy_timeout={int(wait_ms)}" if sqlite else f"SET LOCAL lock_timeout = {int(wait_ms)}"
+                cursor.execute(wait)
+                try:
+                    self._execute(cursor, engine.dialect, params)
+                    connection.commit()
+                    return True
+                except OperationalError:  # "database is locked", PostgreSQL's lock_not_available
+                    connection.rollback()
+                    return False
+                finally:
+                    if sqlite:
+                        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+
     def first_in(self, connection, params):
         """Run on a SQLAlchemy Connection, inside its transaction; the first row, or None.
 
@@ -133,6 +165,41 @@ class DriverStatement:
             cursor.execute(text, params)
         except dialect.loaded_dbapi.Error as exc:
             raise DBAPIError.instance(text, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+
+
+def can_take_writes(engine, table, wait_ms):
+    """True if a write to `table` could start now, False if another transaction holds it
+    write-locked for longer than `wait_ms`. Writes nothing.
+
+    SQLite takes its write lock for the whole file (BEGIN IMMEDIATE); PostgreSQL the lock an
+    UPDATE takes on the table (ROW EXCLUSIVE), which a LOCK TABLE or a migration holding
+    the table keeps waiting. Raises an error when the database cannot be reached at all.
+    """
+    connection = engine.raw_connection()
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        cursor = connection.cursor()
+        try:
+            if sqlite:
+                cursor.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+                statements = ["BEGIN IMMEDIATE"]
+            else:
+                statements = [f"SET LOCAL lock_timeout = {int(wait_ms)}",
+                              f'LOCK TABLE "{table}" IN ROW EXCLUSIVE MODE']
+            try:
+                for statement in statements:
+                    cursor.execute(statement)
+                return True
+            except engine.dialect.loaded_dbapi.OperationalError:
+                return False
+            finally:
+                connection.rollback()
+                if sqlite:
+                    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
 
 
 def stored_time(value, dialect_name):

@@ -7,6 +7,7 @@ runs the very code production runs.
 import json
 import os
 import re
+import socket
 import ssl
 import threading
 import time
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 
 from ldap3 import BASE, MOCK_SYNC, NONE, OFFLINE_AD_2012_R2, SIMPLE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPCommunicationError, LDAPException, LDAPSocketOpenError
+from ldap3.core.tls import check_hostname
 from ldap3.utils.conv import escape_filter_chars
 
 IN_CHAIN = "1.2.840.113556.1.4.1941"  # AD's LDAP_MATCHING_RULE_IN_CHAIN: nested membership
@@ -42,6 +44,9 @@ NEVER_EXPIRES = {0, 0x7FFFFFFFFFFFFFFF}
 FILETIME_EPOCH_OFFSET = 116444736000000000  # 100 ns ticks from 1601-01-01 to 1970-01-01
 MAX_GROUP_DEPTH = 10
 STATUS_CACHE_SECONDS = 10
+# How long /healthz waits for a worker's very first check before saying "down" (a healthy
+# directory answers a bind in milliseconds); later checks never make it wait.
+FIRST_STATUS_WAIT_SECONDS = 1.0
 
 # AD's sub-codes in a failed bind's message ("... data 52e, v4563"); logged, never shown.
 AD_REASONS = {
@@ -76,6 +81,81 @@ class AuthenticationFailed(DirectoryError):
     def __init__(self, reason_code):
         super().__init__(f"authentication failed ({reason_code}: {AD_REASONS.get(reason_code, 'unknown')})")
         self.reason_code = reason_code
+
+
+class _Deadline:
+    """The wall-clock bound of one directory operation: when it passes, the operation's sockets are shut.
+
+    ldap3's receive_timeout bounds each recv, not the whole answer: a directory that
+    sends a byte every few seconds would hold a web worker until gunicorn kills it.
+    Shutting the socket from a timer thread wakes the blocked recv at once, and the
+    operation then ends as DirectoryUnavailable.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.expired = False
+        self._connections = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def start(self):
+        self._timer.start()
+
+    def cancel(self):
+        self._timer.cancel()
+
+    def track(self, conn):
+        """Shut this connection's socket when the time is up (at once if it already is)."""
+        with self._lock:
+            self._connections.append(conn)
+            if self.expired:
+                _shut_socket(conn)
+
+    def shut_if_expired(self, conn):
+        """After a connect: the time may have run out while the socket was still connecting."""
+        with self._lock:
+            if self.expired:
+                _shut_socket(conn)
+
+    def _expire(self):
+        with self._lock:
+            self.expired = True
+            for conn in self._connections:
+                _shut_socket(conn)
+
+
+class _NoDeadline:
+    """The demo directory runs in-process: nothing to wait on."""
+
+    expired = False
+
+    def track(self, conn):
+        pass
+
+    def shut_if_expired(self, conn):
+        pass
+
+
+class _DeadlineTls(Tls):
+    """ldap3's Tls, with the handshake done once the TLS socket is on the connection.
+
+    ldap3 handshakes inside ssl.wrap_socket, on a socket object no one else can reach, so
+    a server dripping its handshake would run past the deadline; on the connection, the
+    deadline can shut it like any other.
+    """
+
+    def wrap_socket(self, connection, do_handshake=False):
+        super().wrap_socket(connection, do_handshake=False)
+        if not do_handshake:
+            return
+        deadline = getattr(connection, "kundweb_deadline", None)
+        if deadline is not None:
+            deadline.shut_if_expired(connection)  # the time ran out while the socket was being wrapped
+        connection.socket.do_handshake()
+        if self.validate in (ssl.CERT_REQUIRED, ssl.CERT_OPTIONAL):
+            check_hostname(connection.socket, connection.server.host, self.valid_names)
 
 
 @dataclass(frozen=True)
@@ -181,12 +261,46 @@ class Directory:
         self.base_dn = config["LDAP_BASE_DN"]
         self._status_lock = threading.Lock()
         self._status_cache = (0.0, None)
+        self._status_check = None  # the background check in flight, if any
 
     @property
     def mode(self):
         return "demo" if self.mock else "ldap"
 
-    def _connect(self, user, password):
+    @contextmanager
+    def _bounded(self, seconds=None):
+        """Run one directory operation within `seconds` (LDAP_DEADLINE_SECONDS); yields its deadline.
+
+        Whatever ldap3 made of a socket shut at the deadline, the caller gets
+        DirectoryUnavailable. The outcome is remembered as the directory's status.
+        """
+        if self.mock:
+            yield _NoDeadline()
+            return
+        deadline = _Deadline(seconds or float(self.config["LDAP_DEADLINE_SECONDS"]))
+        deadline.start()
+        try:
+            yield deadline
+        except DirectoryUnavailable as exc:
+            self._remember_status("down")
+            if deadline.expired:
+                raise DirectoryUnavailable(f"no complete answer within {deadline.seconds:g} s") from exc
+            raise
+        except Exception as exc:
+            if deadline.expired:
+                self._remember_status("down")
+                raise DirectoryUnavailable(f"no complete answer within {deadline.seconds:g} s") from exc
+            if isinstance(exc, AuthenticationFailed):
+                self._remember_status("ok")
+            raise
+        finally:
+            deadline.cancel()
+        if deadline.expired:  # the answer was cut off; what ldap3 returned is not to be trusted
+            self._remember_status("down")
+            raise DirectoryUnavailable(f"no complete answer within {deadline.seconds:g} s")
+        self._remember_status("ok")
+
+    def _connect(self, user, password, deadline):
         """Open and bind; returns (connection, bound). Raises DirectoryUnavailable."""
         options = dict(user=user, password=password, authentication=SIMPLE, read_only=True,
                        raise_exceptions=False, auto_referrals=False,
@@ -194,9 +308,12 @@ class Directory:
         if self.mock:
             options["client_strategy"] = MOCK_SYNC
         conn = Connection(self.server, **options)
+        conn.kundweb_deadline = deadline  # for _DeadlineTls
+        deadline.track(conn)
         try:
             if not self.mock:
                 conn.open()
+                deadline.shut_if_expired(conn)
                 if self.config["LDAP_START_TLS"]:
                     conn.start_tls()
             bound = conn.bind()
@@ -208,23 +325,27 @@ class Directory:
             raise DirectoryUnavailable(str(exc)) from exc
         return conn, bound
 
-    def _service_connection(self):
-        conn, bound = self._connect(self.config["LDAP_BIND_DN"], self.config["LDAP_BIND_PASSWORD"])
+    def _service_connection(self, deadline):
+        conn, bound = self._connect(self.config["LDAP_BIND_DN"], self.config["LDAP_BIND_PASSWORD"], deadline)
         if not bound:
             _safe_unbind(conn)
             raise DirectoryUnavailable(f"service bind refused: {conn.result.get('message', '')}")
         return conn
 
     @contextmanager
-    def _service_session(self):
-        """A connection bound as the service account, closed afterwards; a broken network is DirectoryUnavailable."""
-        conn = self._service_connection()
-        try:
-            yield conn
-        except (LDAPCommunicationError, OSError) as exc:
-            raise DirectoryUnavailable(str(exc)) from exc
-        finally:
-            _safe_unbind(conn)
+    def _service_session(self, seconds=None):
+        """A connection bound as the service account, closed afterwards, all within the deadline.
+
+        A broken network or a passed deadline is DirectoryUnavailable.
+        """
+        with self._bounded(seconds) as deadline:
+            conn = self._service_connection(deadline)
+            try:
+                yield conn
+            except (LDAPCommunicationError, OSError) as exc:
+                raise DirectoryUnavailable(str(exc)) from exc
+            finally:
+                _safe_unbind(conn)
 
     def authenticate(self, username, password, upn=None):
         """Check a password and return the account with its transitive groups.
@@ -234,30 +355,35 @@ class Directory:
         """
         if not password or not (username or upn):
             raise AuthenticationFailed("52e")  # an empty password would be an anonymous bind
-        conn = self._service_connection()
-        try:
-            account = self._find(conn, username=username, upn=upn)
-            if account is None:
-                raise AuthenticationFailed("525")
-            user_conn, bound = self._connect(account.dn, password)
-            result = user_conn.result or {}
-            _safe_unbind(user_conn)
-            if not bound:
-                raise AuthenticationFailed(_reason_code(result))
-            # The mock server and OpenLDAP do not enforce AD's account flags on bind.
-            if account.refusal_code:
-                raise AuthenticationFailed(account.refusal_code)
-            return self._with_groups(conn, account)
-        except (LDAPCommunicationError, OSError) as exc:
-            raise DirectoryUnavailable(str(exc)) from exc
-        finally:
-            _safe_unbind(conn)
+        with self._bounded() as deadline:  # one deadline for the search, the user's bind and the groups
+            conn = self._service_connection(deadline)
+            try:
+                account = self._find(conn, username=username, upn=upn)
+                if account is None:
+                    raise AuthenticationFailed("525")
+                user_conn, bound = self._connect(account.dn, password, deadline)
+                result = user_conn.result or {}
+                _safe_unbind(user_conn)
+                if not bound:
+                    raise AuthenticationFailed(_reason_code(result))
+                # The mock server and OpenLDAP do not enforce AD's account flags on bind.
+                if account.refusal_code:
+                    raise AuthenticationFailed(account.refusal_code)
+                return self._with_groups(conn, account)
+            except (LDAPCommunicationError, OSError) as exc:
+                raise DirectoryUnavailable(str(exc)) from exc
+            finally:
+                _safe_unbind(conn)
 
     def find_account(self, username):
         """The account with this sAMAccountName and its transitive groups, or None if gone.
 
-        Raises DirectoryUnavailable.
+        Raises DirectoryUnavailable, at once if this process saw the directory fail within
+        the last STATUS_CACHE_SECONDS: the session re-checks that call this on page loads
+        must not each wait out the deadline of a directory known to be down.
         """
+        if self.seen_down():
+            raise DirectoryUnavailable("the directory failed moments ago")
         with self._service_session() as conn:
             account = self._find(conn, username=username)
             return self._with_groups(conn, account) if account else None
@@ -269,7 +395,7 @@ class Directory:
         DirectoryUnavailable instead of returning a partial list, because the sync
         would take the missing accounts for leavers.
         """
-        with self._service_session() as conn:
+        with self._service_session(float(self.config["LDAP_SYNC_DEADLINE_SECONDS"])) as conn:
             try:
                 entries = conn.extend.standard.paged_search(
                     self.base_dn, self.config["DIRECTORY_PEOPLE_FILTER"], SUBTREE,
@@ -362,22 +488,50 @@ class Directory:
             frontier = parents
         return found
 
-    def status(self):
-        """"demo", "ok" or "down"; a real check at most every few seconds per process."""
+    def status(self, deep=False):
+        """"demo", "ok" or "down": as last seen in this process, without waiting on the directory.
+
+        The last operation's outcome or background check answers; a value older than
+        STATUS_CACHE_SECONDS starts a new check in a background thread (one at a time),
+        so a slow directory never holds the caller. Only a process's very first call
+        waits, at most FIRST_STATUS_WAIT_SECONDS. `deep` checks now, within the deadline.
+        """
         if self.mock:
             return "demo"
+        if deep:
+            return self._check_status()
         with self._status_lock:
             checked_at, value = self._status_cache
-            if value and time.monotonic() - checked_at < STATUS_CACHE_SECONDS:
-                return value
+            fresh = value is not None and time.monotonic() - checked_at < STATUS_CACHE_SECONDS
+            check = self._status_check
+            if not fresh and (check is None or not check.is_alive()):
+                check = self._status_check = threading.Thread(
+                    target=self._check_status, name="kundweb-directory-status", daemon=True)
+                check.start()
+        if value is None:
+            check.join(FIRST_STATUS_WAIT_SECONDS)
+            value = self._status_cache[1] or "down"
+        return value
+
+    def seen_down(self):
+        """True if this process saw the directory fail within the last STATUS_CACHE_SECONDS."""
+        if self.mock:
+            return False
+        checked_at, value = self._status_cache
+        return value == "down" and time.monotonic() - checked_at < STATUS_CACHE_SECONDS
+
+    def _check_status(self):
+        """Bind as the service account (within the deadline); "ok" or "down", remembered."""
         try:
-            _safe_unbind(self._service_connection())
-            value = "ok"
+            with self._bounded() as deadline:
+                _safe_unbind(self._service_connection(deadline))
+            return "ok"
         except DirectoryUnavailable:
-            value = "down"
+            return "down"
+
+    def _remember_status(self, value):
         with self._status_lock:
             self._status_cache = (time.monotonic(), value)
-        return value
 
 
 def init_app(app):
@@ -406,7 +560,7 @@ def _real_server(config):
     address = parse_directory_url(config["LDAP_URL"])
     tls = None
     if address.use_ssl or config["LDAP_START_TLS"]:
-        tls = Tls(
+        tls = _DeadlineTls(
             validate=ssl.CERT_REQUIRED if config["LDAP_TLS_VALIDATE"] else ssl.CERT_NONE,
             ca_certs_file=config.get("LDAP_CA_CERTS_FILE"),
             version=ssl.PROTOCOL_TLS_CLIENT if config["LDAP_TLS_VALIDATE"] else None,
@@ -539,6 +693,19 @@ def _reason_code(result):
 def _raise_if_timed_out(conn):
     if conn.result and conn.result.get("result") in (51, 52, 81):  # busy, unavailable, down
         raise DirectoryUnavailable(conn.result.get("message") or conn.result.get("description"))
+
+
+def _shut_socket(conn):
+    """Shut a connection's socket, waking a recv blocked on it in another thread."""
+    sock = getattr(conn, "socket", None)
+    if sock is None:
+        return
+    try:
+        # socket.socket's own shutdown, also for a TLS socket: SSLSocket.shutdown would
+        # drop its TLS state under the feet of the thread still reading it.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass  # not connected yet (the connect timeout bounds that) or already closed
 
 
 def _safe_unbind(conn):

@@ -12,7 +12,7 @@ from flask import current_app
 from kundweb import ldap_client
 from kundweb.audit import services as audit
 from kundweb.auth.models import LoginFailure, UserSession
-from kundweb.database import DriverStatement, read_time, utcnow
+from kundweb.database import DriverStatement, read_time, stored_time, utcnow
 from kundweb.extensions import db
 
 log = logging.getLogger(__name__)
@@ -281,7 +281,6 @@ class OpenSession:
                    session.directory_guid, session.roles, session.last_seen_at, session.roles_checked_at)
 
 
-_sessions = UserSession.__table__
 # Straight to the driver: this runs before every logged-in request, where SQLAlchemy's own
 # work per execution cost several times the query (see DriverStatement). Rows are never
 # cached: an ended session must fail on the very next request, in every process.
@@ -289,10 +288,11 @@ _OPEN_SESSION_QUERY = DriverStatement(
     "SELECT username, display_name, email, directory_guid, roles, last_seen_at, roles_checked_at, ended_at "
     "FROM user_session WHERE token_hash = :key"
 )
-_TOUCH_SESSION = (
-    db.update(_sessions).where(_sessions.c.token_hash == db.bindparam("key"))
-    .values(last_seen_at=db.bindparam("now"))
-)
+# Best-effort and straight to the driver: a page that only reads must not wait the usual
+# lock timeout (or fail) because another process holds the database write-locked; a missed
+# touch is retried on the next request.
+_TOUCH_SESSION = DriverStatement("UPDATE user_session SET last_seen_at = :now WHERE token_hash = :key")
+TOUCH_LOCK_WAIT_MS = 200
 
 
 def load_session(token, directory, now=None):
@@ -324,9 +324,12 @@ def load_session(token, directory, now=None):
         opened = OpenSession(token_hash, username, display_name, email, directory_guid, roles, last_seen_at,
                              roles_checked_at)
     if now - opened.last_seen_at > timedelta(minutes=1):  # one write a minute, not per request
-        db.session.execute(_TOUCH_SESSION, {"key": token_hash, "now": now})
-        db.session.commit()
-        opened = replace(opened, last_seen_at=now)
+        touched = _TOUCH_SESSION.run_unless_locked(
+            db.engine, {"key": token_hash, "now": stored_time(now, db.engine.dialect.name)}, TOUCH_LOCK_WAIT_MS)
+        if touched:
+            opened = replace(opened, last_seen_at=now)
+        else:
+            log.info("session touch for %r skipped: the database is write-locked", username)
     return opened
 
 
@@ -345,8 +348,9 @@ def recheck_session(session, directory, now):
     """Re-read the account from AD: new roles, or the end of the session if it may no longer log in
     (gone, disabled, expired, locked, password expired or to be changed, outside its logon hours).
 
-    An unreachable directory keeps the session as it is (people already logged in
-    keep working) and tries again a minute later.
+    An unreachable or slow directory keeps the session as it is (people already logged
+    in keep working) and tries again a minute later; find_account waits at most the
+    directory's deadline, and not at all when this process saw the directory fail just now.
     """
     config = current_app.config
     try:
