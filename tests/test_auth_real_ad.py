@@ -237,11 +237,8 @@ def test_every_url_form_reaches_the_real_directory_as_the_check_reads_it(app, ad
     """Plain forms travel in clear text, LDAPS and StartTLS encrypted: just what check_production_config assumes."""
     ad_app = make_ad_app(app, ad_env, LDAP_URL=url, LDAP_START_TLS=start_tls)
     directory = ldap_client.get_directory(ad_app)
-    conn = directory._service_connection()
-    try:
+    with directory._service_session() as conn:
         assert isinstance(conn.socket, ssl.SSLSocket) is encrypted
-    finally:
-        conn.unbind()
     with ad_app.app_context():
         _, session = services.log_in("bertil", "Bertil-pw-1", "127.0.0.1", directory)
         assert session.roles.split(",") == ["employee", "agent"]
