@@ -1,6 +1,8 @@
 """Rendering pages or fragments for htmx, and the headers every response carries."""
 from flask import current_app, flash, redirect, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
+from jinja2.utils import htmlsafe_json_dumps
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -66,7 +68,20 @@ def _show_domain_error(form, exc):
         form.form_errors.append(str(exc))
 
 
+class HtmlSafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with `<`, `>`, `&` and `'` written as \\u escapes.
+
+    Every JSON answer (jsonify, the API, the error answers) goes through here, so text
+    people typed can never close a <script> element or be sniffed as HTML wherever the
+    JSON ends up. The parsed values are unchanged.
+    """
+
+    def dumps(self, obj, **kwargs):
+        return str(htmlsafe_json_dumps(obj, dumps=super().dumps, **kwargs))
+
+
 def init_app(app):
+    app.json = HtmlSafeJSONProvider(app)
     app.after_request(add_security_headers)
 
 
@@ -83,7 +98,11 @@ def add_security_headers(response):
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     # The same URL answers with a page or a fragment, so caches must key on it.
     headers.add("Vary", "HX-Request")
-    if request.endpoint != "static" and "Cache-Control" not in headers and _is_private(response):
+    if headers.get("Content-Disposition", "").startswith("attachment"):
+        # Downloads and exports (confidential audio, the register, the audit log): no copy
+        # in any browser or proxy cache, whatever the view or send_file said.
+        headers["Cache-Control"] = "no-store"
+    elif request.endpoint != "static" and "Cache-Control" not in headers and _is_private(response):
         headers["Cache-Control"] = "no-store"
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers["Strict-Transport-Security"] = "max-age=31536000"

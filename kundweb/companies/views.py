@@ -6,6 +6,7 @@ from kundweb.auth.decorators import current_actor, role_required
 from kundweb.companies import bp, files, services
 from kundweb.companies.forms import AttachmentForm, CaseForm, CompanyForm, DecisionForm, PrepareForm, WithdrawForm
 from kundweb.database import utcnow
+from kundweb.errors import error_response
 from kundweb.web import render, submit_form
 
 UPLOAD_ENDPOINTS = {"companies.new_case", "companies.attach"}
@@ -175,14 +176,13 @@ def _refused(case, exc):
 @role_required("admin")
 def attachment(case_id, attachment_id):
     try:
-        row, path = services.attachment_file(case_id, attachment_id)
+        row, content = services.attachment_file(current_actor(), case_id, attachment_id)
     except services.NotFound:
         abort(404)
+    except services.AttachmentDamaged as exc:
+        return error_response(500, str(exc))
     # Always a download, never shown in the browser: the file's type is whatever the sender says.
-    response = send_file(path, mimetype="application/octet-stream", as_attachment=True, download_name=row.filename,
-                         max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return send_file(content, mimetype="application/octet-stream", as_attachment=True, download_name=row.filename)
 
 
 def _or_404(getter, object_id):
