@@ -177,3 +177,197 @@ def test_production_app_has_secure_cookies(monkeypatch):
                       "SQLALCHEMY_DATABASE_URI": "sqlite://", "ENV_NAME": "production"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+# --------------------------------------------------------------------------- the role × route matrix
+
+ROLES = ("anonymous", "employee", "agent", "communicator", "admin")
+# The expected status of every route for each role (in ROLES' order), GET and POST. The POST
+# carries a valid CSRF token and no other field, so a permitted form answers 400 (shown again
+# with its errors), 302 (done or sent on) or 404 (object missing). The ids are real rows made
+# by `matrix_data`: Anna's (employee) record, a company case with a file, Cecilia's crisis draft,
+# a functional entry and the demo users' directory entries (`person_id` is Bertil's, the agent).
+# 302 for anonymous is the way to the login page. A new route without a row here fails the test.
+EXPECTED = {
+    ("api.healthz", "GET"): (200, 200, 200, 200, 200),
+    ("api.livez", "GET"): (200, 200, 200, 200, 200),
+    ("auditlog.export_csv", "POST"): (302, 403, 403, 403, 200),
+    ("auditlog.index", "GET"): (302, 403, 403, 403, 200),
+    ("auditlog.verify", "POST"): (302, 403, 403, 403, 302),
+    ("auth.login", "GET"): (200, 302, 302, 302, 302),
+    ("auth.login", "POST"): (400, 302, 302, 302, 302),
+    ("companies.attach", "POST"): (302, 403, 403, 403, 400),
+    ("companies.attachment", "GET"): (302, 403, 403, 403, 200),
+    ("companies.case", "GET"): (302, 403, 403, 403, 200),
+    ("companies.decide", "POST"): (302, 403, 403, 403, 400),
+    ("companies.edit", "GET"): (302, 403, 403, 403, 200),
+    ("companies.edit", "POST"): (302, 403, 403, 403, 302),
+    ("companies.edit_case", "GET"): (302, 403, 403, 403, 200),
+    ("companies.edit_case", "POST"): (302, 403, 403, 403, 400),
+    ("companies.index", "GET"): (302, 403, 200, 403, 200),
+    ("companies.new", "GET"): (302, 403, 403, 403, 200),
+    ("companies.new", "POST"): (302, 403, 403, 403, 400),
+    ("companies.new_case", "GET"): (302, 403, 403, 403, 200),
+    ("companies.new_case", "POST"): (302, 403, 403, 403, 400),
+    ("companies.prepare", "POST"): (302, 403, 403, 403, 400),
+    ("companies.show", "GET"): (302, 403, 403, 403, 200),
+    ("companies.withdraw", "POST"): (302, 403, 403, 403, 400),
+    ("crisis.add_script", "POST"): (302, 403, 403, 400, 400),
+    ("crisis.api_active", "GET"): (200, 200, 200, 200, 200),
+    ("crisis.atom_feed", "GET"): (200, 200, 200, 200, 200),
+    ("crisis.banner", "GET"): (200, 200, 200, 200, 200),
+    ("crisis.create", "GET"): (302, 403, 403, 200, 200),
+    ("crisis.create", "POST"): (302, 403, 403, 400, 400),
+    ("crisis.edit", "GET"): (302, 403, 403, 200, 200),
+    ("crisis.edit", "POST"): (302, 403, 403, 302, 302),
+    ("crisis.end", "POST"): (302, 403, 403, 302, 302),
+    ("crisis.index", "GET"): (302, 403, 403, 200, 200),
+    ("crisis.publish", "POST"): (302, 403, 403, 302, 302),
+    ("crisis.remove_script", "POST"): (302, 403, 403, 302, 302),
+    ("crisis.schedule", "POST"): (302, 403, 403, 400, 400),
+    ("crisis.show", "GET"): (302, 403, 403, 200, 200),
+    ("crisis.subscription", "POST"): (302, 302, 302, 302, 302),
+    ("directory.admin", "GET"): (302, 403, 403, 403, 200),
+    ("directory.api_public", "GET"): (200, 200, 200, 200, 200),
+    ("directory.api_switchboard", "GET"): (401, 401, 401, 401, 401),
+    ("directory.check_contact_field", "POST"): (302, 404, 200, 404, 200),
+    ("directory.confirm", "POST"): (302, 404, 302, 404, 302),
+    ("directory.edit_function", "GET"): (302, 403, 403, 403, 200),
+    ("directory.edit_function", "POST"): (302, 403, 403, 403, 400),
+    ("directory.edit_person", "GET"): (302, 404, 302, 404, 200),
+    ("directory.fetch_me", "POST"): (302, 302, 302, 302, 302),
+    ("directory.function", "GET"): (302, 403, 200, 403, 200),
+    ("directory.functions", "GET"): (302, 403, 403, 403, 200),
+    ("directory.me", "GET"): (302, 200, 200, 200, 200),
+    ("directory.new_function", "GET"): (302, 403, 403, 403, 200),
+    ("directory.new_function", "POST"): (302, 403, 403, 403, 400),
+    ("directory.person", "GET"): (302, 404, 200, 404, 200),
+    ("directory.save_contact", "POST"): (302, 404, 302, 404, 302),
+    ("directory.search", "GET"): (302, 403, 200, 403, 200),
+    ("directory.switchboard_download", "GET"): (302, 403, 403, 403, 200),
+    ("directory.sync_now", "POST"): (302, 403, 403, 403, 302),
+    ("enquiries.add_category", "POST"): (302, 403, 403, 403, 400),
+    ("enquiries.add_target", "POST"): (302, 403, 403, 403, 400),
+    ("enquiries.admin", "GET"): (302, 403, 403, 403, 200),
+    ("enquiries.category_options", "GET"): (302, 403, 302, 403, 302),
+    ("enquiries.category_state", "POST"): (302, 403, 403, 403, 302),
+    ("enquiries.log_enquiry", "POST"): (302, 403, 400, 403, 400),
+    ("enquiries.log_page", "GET"): (302, 403, 200, 403, 200),
+    ("enquiries.refresh_targets", "POST"): (302, 403, 403, 403, 302),
+    ("enquiries.rename_category", "POST"): (302, 403, 403, 403, 302),
+    ("enquiries.rename_target", "POST"): (302, 403, 403, 403, 302),
+    ("enquiries.target_state", "POST"): (302, 403, 403, 403, 302),
+    ("enquiries.undo", "POST"): (302, 403, 302, 403, 302),
+    ("goals.add_target", "POST"): (302, 403, 403, 403, 400),
+    ("goals.api_results", "GET"): (400, 400, 400, 400, 400),
+    ("goals.dashboard", "GET"): (302, 403, 200, 403, 200),
+    ("goals.export_csv", "GET"): (302, 403, 200, 403, 200),
+    ("goals.import_survey", "POST"): (302, 403, 403, 403, 400),
+    ("goals.import_telephony", "POST"): (302, 403, 403, 403, 400),
+    ("goals.inputs", "GET"): (302, 403, 403, 403, 200),
+    ("goals.month_state", "POST"): (302, 403, 403, 403, 302),
+    ("goals.public", "GET"): (200, 200, 200, 200, 200),
+    ("goals.remove_target", "POST"): (302, 403, 403, 403, 302),
+    ("goals.report", "GET"): (302, 403, 200, 403, 200),
+    ("goals.save_survey_month", "POST"): (302, 403, 403, 403, 400),
+    ("goals.save_web_assessment", "POST"): (302, 403, 403, 403, 400),
+    ("goals.targets", "GET"): (302, 403, 403, 403, 200),
+    ("hours.add_exception", "POST"): (302, 403, 403, 403, 400),
+    ("hours.add_maintenance", "POST"): (302, 403, 403, 403, 400),
+    ("hours.add_period", "POST"): (302, 403, 403, 403, 400),
+    ("hours.admin", "GET"): (302, 403, 403, 403, 200),
+    ("hours.api_calendar", "GET"): (400, 400, 400, 400, 400),
+    ("hours.api_now", "GET"): (200, 200, 200, 200, 200),
+    ("hours.remove_rule", "POST"): (302, 403, 403, 403, 302),
+    ("hours.set_early_close", "POST"): (302, 403, 403, 403, 400),
+    ("main.index", "GET"): (302, 302, 302, 302, 302),
+    ("main.start", "GET"): (302, 403, 403, 403, 200),
+    ("records.close", "POST"): (302, 400, 400, 404, 400),
+    ("records.correct", "GET"): (302, 200, 200, 404, 200),
+    ("records.correct", "POST"): (302, 400, 400, 404, 400),
+    ("records.document", "POST"): (302, 400, 400, 404, 400),
+    ("records.download", "GET"): (302, 200, 200, 404, 200),
+    ("records.export_csv", "POST"): (302, 403, 200, 403, 200),
+    ("records.export_package", "POST"): (302, 403, 200, 403, 200),
+    ("records.index", "GET"): (302, 200, 200, 200, 200),
+    ("records.new", "GET"): (302, 200, 200, 200, 200),
+    ("records.new", "POST"): (302, 400, 400, 400, 400),
+    ("records.register_search", "GET"): (302, 200, 200, 200, 200),
+    ("records.reopen", "POST"): (302, 400, 400, 404, 400),
+    ("records.show", "GET"): (302, 200, 200, 404, 200),
+    ("records.system_active", "POST"): (302, 403, 403, 403, 404),
+    ("records.systems", "GET"): (302, 403, 403, 403, 200),
+    ("records.systems", "POST"): (302, 403, 403, 403, 400),
+}
+NOT_IN_MATRIX = {("static", "GET"), ("auth.logout", "POST")}  # static: headers tests; logout: CSRF tests
+
+
+@pytest.fixture
+def matrix_data(app, tmp_path, monkeypatch):
+    """One real row behind each kind of id in the URLs, so 200/404 is about access, not absence."""
+    from kundweb.audit.services import Actor
+    from kundweb.crisis import services as crisis
+    from kundweb.database import utcnow
+    from kundweb.directory import services as directory
+    from tests.companies_helpers import company, pdf, submit
+    from tests.directory_helpers import add_demo_users
+    from tests.records_helpers import EMPLOYEE, register, upload, wav_bytes
+
+    monkeypatch.setitem(app.config, "COMPANY_ATTACHMENT_DIR", str(tmp_path / "bilagor"))
+    with app.app_context():
+        people = add_demo_users()
+        item = register(EMPLOYEE, uploads=[upload(wav_bytes())])
+        case = submit(company().id, uploads=[pdf()])
+        draft = crisis.create_message(Actor("cecilia", frozenset({"communicator"})),
+                                      crisis.MessageInput("Vattenläcka", "Kokas före användning.", "warning"))
+        function = directory.save_function(Actor("david", frozenset({"admin"})), None,
+                                           directory.FunctionInput(name="Växeln", phone="0920-45 30 00"), utcnow())
+        return {
+            "records": {"item_id": item.id, "attachment_id": item.attachments[0].id},
+            "companies": {"company_id": case.company_id, "case_id": case.id, "attachment_id": case.attachments[0].id},
+            "crisis": {"message_id": draft.id},
+            "directory": {"person_id": people["bertil"].id, "function_id": function.id},
+            "main": {"role": "admin"},
+        }
+
+
+def _matrix_url(rule, data):
+    from werkzeug.routing.converters import AnyConverter, IntegerConverter
+
+    known = data.get(rule.endpoint.split(".")[0], {})
+    values = {}
+    for name, converter in rule._converters.items():
+        if name in known:
+            values[name] = known[name]
+        elif isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = 1 if isinstance(converter, IntegerConverter) else "x"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_route_is_in_the_role_matrix(app):
+    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+              for method in (rule.methods or set()) & {"GET", "POST"}}
+    missing = sorted(routes - set(EXPECTED) - NOT_IN_MATRIX)
+    assert not missing, f"declare the expected status per role for {missing} in EXPECTED ({__name__})"
+    assert not set(EXPECTED) - routes, f"EXPECTED names routes that are gone: {sorted(set(EXPECTED) - routes)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_declared_status_on_every_route(app, client, login_as, matrix_data, role):
+    if role != "anonymous":
+        login_as(role)
+    token = csrf_token(client, "/login" if role == "anonymous" else f"/start/{role}")
+    column = ROLES.index(role)
+    wrong = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            if (rule.endpoint, method) in NOT_IN_MATRIX or (rule.endpoint, method) not in EXPECTED:
+                continue
+            response = client.open(_matrix_url(rule, matrix_data), method=method,
+                                   data={"csrf_token": token} if method == "POST" else None)
+            expected = EXPECTED[(rule.endpoint, method)][column]
+            if response.status_code != expected:
+                wrong.append(f"{method} {rule.rule} ({rule.endpoint}): {response.status_code}, expected {expected}")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
