@@ -1,4 +1,5 @@
 """Security baseline: CSRF on every state-changing route, headers everywhere, 503 when the DB is gone."""
+import io
 import re
 
 import pytest
@@ -371,3 +372,80 @@ def test_each_role_gets_the_declared_status_on_every_route(app, client, login_as
             if response.status_code != expected:
                 wrong.append(f"{method} {rule.rule} ({rule.endpoint}): {response.status_code}, expected {expected}")
     assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+# --------------------------------------------------------------------------- headers on every kind of answer
+
+def _crisis_304(client, login_as, monkeypatch):
+    etag = client.get("/api/v1/crisis").headers["ETag"]
+    return client.get("/api/v1/crisis", headers={"If-None-Match": etag})
+
+
+def _too_large_upload(client, login_as, monkeypatch):
+    monkeypatch.setitem(client.application.config, "RECORDS_MAX_UPLOAD_MB", 1)
+    login_as("employee")
+    token = csrf_token(client, "/handlingar/ny")
+    return client.post("/handlingar/ny", data={"csrf_token": token, "files": (io.BytesIO(b"\0" * (3 << 20)), "stor.wav")})
+
+
+def _throttled_login(client, login_as, monkeypatch):
+    token = csrf_token(client)
+    for _ in range(10):  # bounded: the limit per user is 5
+        response = client.post("/login", data={"username": "anna", "password": "fel", "csrf_token": token})
+        if response.status_code == 429:
+            return response
+    return response
+
+
+def _download(client, login_as, monkeypatch):
+    login_as("agent")
+    return client.get("/servicemal/export.csv?from=2025-03&to=2025-04")
+
+
+RESPONSE_KINDS = {
+    "200 page": (200, lambda c, login_as, m: login_as("agent").get("/start/agent")),
+    "200 htmx fragment": (200, lambda c, login_as, m: login_as("agent").get(
+        "/handlingar/register", headers={"HX-Request": "true", "HX-Target": "record-results"})),
+    "302 redirect": (302, lambda c, login_as, m: c.get("/handlingar")),
+    "304 not modified": (304, _crisis_304),
+    "400 bad form": (400, lambda c, login_as, m: c.post("/login", data={"username": "anna"})),
+    "400 bad API input": (400, lambda c, login_as, m: c.get("/api/v1/opening-hours?from=x&to=y")),
+    "401 API token": (401, lambda c, login_as, m: c.get("/api/v1/directory/switchboard.csv")),
+    "403 forbidden": (403, lambda c, login_as, m: login_as("employee").get("/admin/katalog")),
+    "404 page": (404, lambda c, login_as, m: c.get("/finns-inte")),
+    "404 API": (404, lambda c, login_as, m: c.get("/api/v1/finns-inte")),
+    "405 method": (405, lambda c, login_as, m: c.get("/logout")),
+    "413 too large": (413, _too_large_upload),
+    "429 throttled": (429, _throttled_login),
+    "200 static file": (200, lambda c, login_as, m: c.get("/static/app.css")),
+    "200 JSON API": (200, lambda c, login_as, m: c.get("/api/v1/opening-hours/now")),
+    "200 Atom feed": (200, lambda c, login_as, m: c.get("/feeds/crisis.atom")),
+    "200 download": (200, _download),
+}
+
+
+@pytest.mark.parametrize("kind", RESPONSE_KINDS)
+def test_security_headers_on_every_kind_of_response(client, login_as, monkeypatch, kind):
+    status, ask = RESPONSE_KINDS[kind]
+    response = ask(client, login_as, monkeypatch)
+    assert response.status_code == status, kind
+    _assert_security_headers(response)
+    if response.status_code in (413, 429, 403) or kind.endswith("download"):
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_security_headers_on_500_and_503(tmp_path, app_without_database):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
+
+    @app.route("/_boom_for_test")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    failed = app.test_client().get("/_boom_for_test")
+    assert failed.status_code == 500
+    _assert_security_headers(failed)
+    client = app_without_database.test_client()
+    down = client.post("/login", data={"username": "anna", "password": "demo-anna", "csrf_token": csrf_token(client)})
+    assert down.status_code == 503
+    _assert_security_headers(down)
+    _assert_security_headers(client.get("/healthz"))
