@@ -183,3 +183,22 @@ def test_another_persons_directory_entry_answers_an_employee_exactly_as_a_missin
         existing = client.open(template.format(other), method=method, data={"csrf_token": token})
         absent = client.open(template.format(missing), method=method, data={"csrf_token": token})
         assert existing.status_code == absent.status_code == 404, (method, template, existing.status_code)
+
+
+def test_another_agents_enquiry_cannot_be_undone_and_the_answer_does_not_tell_it_exists(app, client, login_as):
+    from kundweb.enquiries import services as enquiries
+    from kundweb.enquiries.models import Enquiry
+
+    with app.app_context():
+        category = enquiries.add_category(ADMIN, "Stadsbyggnadsförvaltningen", "Bygglov")
+        enquiry, _ = enquiries.log_enquiry(Actor("bertil", frozenset({"agent"})),
+                                           enquiries.EnquiryInput("telefon", category.id, "direct"))
+        enquiry_id = enquiry.id
+    login_as("admin")  # David holds every role, but the enquiry is Bertil's own
+    token = csrf_token(client, "/arenden")
+    answers = [client.post(f"/arenden/{some_id}/angra", data={"csrf_token": token}, follow_redirects=True)
+               for some_id in (enquiry_id, enquiry_id + 1000)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert all("Bara ditt senaste ärende kan ångras." in a.get_data(as_text=True) for a in answers)
+    with app.app_context():
+        assert db.session.get(Enquiry, enquiry_id) is not None
