@@ -6,7 +6,7 @@ import pytest
 
 from kundweb import create_app
 from kundweb.config import DEFAULT_SECRET_KEY
-from tests.conftest import csrf_token
+from tests.conftest import DEMO_PASSWORDS, csrf_token, post_login
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -37,6 +37,20 @@ def test_every_state_changing_route_refuses_a_request_without_csrf_token(app, cl
         assert "säkerhetskod" in response.get_data(as_text=True)
     # and the session is still there: the refused logout did nothing
     assert client.get("/start/admin").status_code == 200
+
+
+def test_every_state_changing_route_refuses_a_wrong_token_or_one_from_another_session(app, client, login_as):
+    other = app.test_client()
+    post_login(other, *DEMO_PASSWORDS["agent"])
+    foreign = csrf_token(other, "/start/agent")
+    login_as("admin")
+    routes = [(rule, method) for rule in app.url_map.iter_rules()
+              for method in (rule.methods or set()) & STATE_CHANGING]
+    for rule, method in routes:
+        for form, headers in (({"csrf_token": foreign}, {}), ({}, {"X-CSRFToken": foreign}),
+                              ({"csrf_token": "x" * 40}, {})):
+            response = client.open(_url_for_rule(rule), method=method, data=form, headers=headers)
+            assert response.status_code == 400, f"{method} {rule.rule} accepted a token it did not issue"
 
 
 def test_get_routes_change_nothing(app, client, login_as):

@@ -1,6 +1,5 @@
 """What leaves Kundweb: downloads never cached, verified attachments, HTML-safe JSON, no id probing."""
-import io
-from datetime import date, time, timedelta
+from datetime import date, time
 
 import pytest
 

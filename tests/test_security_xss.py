@@ -8,9 +8,6 @@ import csv
 import io
 import re
 
-import pytest
-
-from kundweb.extensions import db
 from tests.conftest import csrf_token
 from tests.directory_helpers import add_demo_users
 

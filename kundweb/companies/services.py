@@ -7,7 +7,6 @@ approved case takes effect, which the scheduler does on the case's effective dat
 (apply_due_cases), exactly once. Every step is audited and kept in the case history.
 """
 import logging
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
