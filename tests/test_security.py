@@ -399,7 +399,8 @@ def _too_large_upload(client, login_as, monkeypatch):
     monkeypatch.setitem(client.application.config, "RECORDS_MAX_UPLOAD_MB", 1)
     login_as("employee")
     token = csrf_token(client, "/handlingar/ny")
-    return client.post("/handlingar/ny", data={"csrf_token": token, "files": (io.BytesIO(b"\0" * (3 << 20)), "stor.wav")})
+    return client.post("/handlingar/ny", data={"csrf_token": token,
+                                               "attachment": (io.BytesIO(b"\0" * (3 << 20)), "stor.wav")})
 
 
 def _throttled_login(client, login_as, monkeypatch):

@@ -45,7 +45,8 @@ DOWNLOADS = {
     "auditlog.export_csv": ("/admin/granskningslogg/export.csv", {}),
     "goals.export_csv": ("/servicemal/export.csv?from=2025-03&to=2025-04", {}),
     "directory.switchboard_download": ("/admin/katalog/vaxel.csv", {}),
-    "directory.api_switchboard": ("/api/v1/directory/switchboard.csv", {"Authorization": f"Bearer {SWITCHBOARD_TOKEN}"}),
+    "directory.api_switchboard": ("/api/v1/directory/switchboard.csv",
+                                  {"Authorization": f"Bearer {SWITCHBOARD_TOKEN}"}),
     "companies.attachment": ("/admin/bolag/arenden/{case_id}/bilagor/{case_file}", {}),
 }
 DOWNLOAD_HINTS = (".csv", ".zip", "export", "download", "attachment", "fil", "bilag", "vaxel")

@@ -182,3 +182,72 @@ def test_the_audit_log_shows_what_was_typed_escaped_and_exports_it_guarded(clien
     exported = client.post("/admin/granskningslogg/export.csv",
                            data={"csrf_token": csrf_token(client, "/admin/granskningslogg")})
     assert_safe_csv(exported, "audit CSV", formula_cell=False)  # typed text is inside the details' JSON there
+
+
+def test_record_correction_legal_ground_documentation_and_closing_reasons(client, login_as):
+    login_as("admin")
+    _post(client, "/admin/verksamhetssystem", {"name": XSS, "description": XSS}, "/admin/verksamhetssystem")
+    assert_escaped_html(client.get("/admin/verksamhetssystem"), "business systems")
+    page = client.get("/handlingar/ny").get_data(as_text=True)
+    form_key = re.search(r'name="form_key"[^>]*value="([^"]+)"', page).group(1)
+    item_id = _id_in(_post(client, "/handlingar/ny", {
+        "kind": "call", "arrived_at": "2026-12-01T09:00", "sender": "Kalle", "description": "Sophämtning",
+        "concerns_matter": "yes", "received_by": "me", "form_key": form_key}, "/handlingar/ny"))
+    _post(client, f"/handlingar/{item_id}/rattelse", {
+        "kind": "call", "arrived_at": "2026-12-01T09:00", "sender": XSS, "description": XSS, "concerns_matter": "no",
+        "confidential": "y", "legal_ground": XSS, "reason": XSS, "revision": "1"}, f"/handlingar/{item_id}/rattelse")
+    _post(client, f"/handlingar/{item_id}/avsluta", {"close-reason": XSS, "close-revision": _revision(client, item_id)},
+          f"/handlingar/{item_id}")
+    _post(client, f"/handlingar/{item_id}/oppna", {"reopen-reason": XSS, "reopen-revision": _revision(client, item_id)},
+          f"/handlingar/{item_id}")
+    page = client.get(f"/handlingar/{item_id}")
+    assert_escaped_html(page, "record page with its history")
+    system = re.search(r'<option value="(\d+)"[^>]*>', page.get_data(as_text=True)).group(1)
+    _post(client, f"/handlingar/{item_id}/dokumentera", {"doc-system": system, "doc-reference": XSS,
+                                                         "doc-revision": _revision(client, item_id)},
+          f"/handlingar/{item_id}")
+    assert_escaped_html(client.get(f"/handlingar/{item_id}"), "documented record")
+    assert_escaped_html(client.get(f"/handlingar/{item_id}/rattelse"), "correction form")
+
+
+def _revision(client, item_id):
+    page = client.get(f"/handlingar/{item_id}").get_data(as_text=True)
+    return re.search(r'name="(?:close-|reopen-|doc-)?revision"[^>]*value="(\d+)"', page).group(1)
+
+
+def test_company_case_assessment_decision_and_withdrawal(client, login_as):
+    from tests.companies_helpers import today
+
+    login_as("admin")
+    company_id = _id_in(_post(client, "/admin/bolag/nytt", {"name": "Luleå Energi AB", "org_number": "556134-2105",
+                                                           "phone": "0920-29 35 00", "topics": "Elnät"},
+                              "/admin/bolag/nytt"))
+    case_id = _id_in(_post(client, f"/admin/bolag/{company_id}/arenden/nytt",
+                           {"reasons": "Kvällsöppet", "requested_from": "2027-01-01"},
+                           f"/admin/bolag/{company_id}/arenden/nytt"))
+    case_page = f"/admin/bolag/arenden/{case_id}"
+    _post(client, f"{case_page}/bered", {"prepare-assessment": XSS}, case_page)
+    _post(client, f"/admin/bolag/arenden/{case_id}/beslut", {
+        "decision-outcome": "rejected", "decision-decision_date": today().isoformat(), "decision-reference": XSS,
+        "decision-director_name": XSS}, f"/admin/bolag/arenden/{case_id}")
+    assert_escaped_html(client.get(f"/admin/bolag/arenden/{case_id}"), "decided case")
+    second = _id_in(_post(client, f"/admin/bolag/{company_id}/arenden/nytt",
+                          {"reasons": "Igen", "requested_from": "2027-02-01"},
+                          f"/admin/bolag/{company_id}/arenden/nytt"))
+    _post(client, f"/admin/bolag/arenden/{second}/aterkalla", {"withdraw-reason": XSS},
+          f"/admin/bolag/arenden/{second}")
+    assert_escaped_html(client.get(f"/admin/bolag/arenden/{second}"), "withdrawn case")
+
+
+def test_what_a_refused_form_echoes_back_is_escaped(client, login_as):
+    """Text that fails validation comes back in the form: escaped there too."""
+    login_as("admin")
+    token = csrf_token(client, "/admin/bolag/nytt")
+    for path, data in [("/admin/bolag/nytt", {"name": XSS, "org_number": XSS, "phone": XSS, "web": XSS}),
+                       ("/admin/katalog/funktioner/ny", {"name": XSS, "phone": XSS, "email": XSS}),
+                       ("/kris/ny", {"title": XSS, "body": "", "severity": XSS})]:
+        response = client.post(path, data={**data, "csrf_token": token})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400, path
+        assert not any(raw in html for raw in RAW_MARKUP), path
+        assert ESCAPED in html, path
