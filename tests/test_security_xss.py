@@ -128,6 +128,9 @@ def test_opening_hours_notes(client, login_as):
     _post(client, "/admin/oppettider/perioder", {"period-starts_on": "2026-06-22", "period-ends_on": "2026-06-26",
                                                  "period-closes": "18:00", "period-weekdays_only": "y",
                                                  "period-note": XSS}, "/admin/oppettider")
+    _post(client, "/admin/oppettider/driftfonster", {"maintenance-starts_at": "2026-12-10T18:00",
+                                                     "maintenance-ends_at": "2026-12-10T20:00",
+                                                     "maintenance-note": XSS}, "/admin/oppettider")
     assert_escaped_html(client.get("/admin/oppettider"), "hours admin")
     assert_safe_json(client.get("/api/v1/opening-hours?from=2026-12-21&to=2026-12-27"), "calendar API (exception)")
     assert_safe_json(client.get("/api/v1/opening-hours?from=2026-06-22&to=2026-06-26"), "calendar API (period)")
@@ -136,7 +139,9 @@ def test_opening_hours_notes(client, login_as):
 def test_enquiry_category_and_target_names(client, login_as):
     login_as("admin")
     _post(client, "/admin/kategorier", {"category-group_name": XSS, "category-name": XSS}, "/admin/kategorier")
-    _post(client, "/admin/mottagare", {"target-kind": "unit", "target-name": XSS}, "/admin/kategorier")
+    _post(client, "/admin/mottagare", {"target-kind": "unit", "target-name": "Bygglov"}, "/admin/kategorier")
+    target_id = re.search(r'action="/admin/mottagare/(\d+)"', client.get("/admin/kategorier").get_data(as_text=True))[1]
+    _post(client, f"/admin/mottagare/{target_id}", {"name": XSS}, "/admin/kategorier")
     assert_escaped_html(client.get("/admin/kategorier"), "categories admin")
     assert_escaped_html(client.get("/arenden"), "enquiry logger")
 
@@ -251,3 +256,14 @@ def test_what_a_refused_form_echoes_back_is_escaped(client, login_as):
         assert response.status_code == 400, path
         assert not any(raw in html for raw in RAW_MARKUP), path
         assert ESCAPED in html, path
+
+
+def test_a_telephony_import_shows_the_column_names_it_was_given_escaped(client, login_as):
+    login_as("admin")
+    response = client.post("/servicemal/underlag/telefoni", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, "/servicemal/underlag"), "tel-kind": "telephony_day",
+        "tel-map_date": XSS, "tel-file": (io.BytesIO(("Datum;Erbjudna\n" + XSS + ";3\n").encode()), "telefoni.csv")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert not any(raw in html for raw in RAW_MARKUP)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
