@@ -5,6 +5,7 @@ import pytest
 
 from kundweb.enquiries.personal_data import looks_like_personal_data
 from tests.conftest import csrf_token
+from tests.test_security import matrix_data  # noqa: F401 - a fixture
 
 HUGE_ID = "1" * 23  # larger than any database integer: the drivers raise OverflowError on it
 
@@ -57,7 +58,7 @@ def test_opening_hours_api_refuses_dates_out_of_range_with_a_swedish_json_400(cl
 
 
 @pytest.mark.parametrize("year", ["0", "0001", "1999", "9999", "99999999999999999999999", "-2026", "2026.0",
-                                  "%D9%A2%D9%A0%D9%A2%D9%A6", "", "2026%00"])
+                                  "%D9%A2%D9%A0%D9%A2%D9%A6", ""])
 def test_results_api_refuses_absurd_years_with_a_swedish_json_400(client, year):
     response = client.get(f"/api/v1/results?year={year}")
     assert response.status_code == 400
@@ -107,3 +108,56 @@ def test_the_enquiry_service_refuses_a_note_written_with_an_en_dash(app_context)
     with pytest.raises(services.EnquiryError, match="personuppgifter"):
         services.log_enquiry(agent, services.EnquiryInput("telefon", category.id, "direct",
                                                           note="Ring 800101–1234 om saken"))
+
+
+ABSURD_VALUES = [HUGE_ID, "-" + HUGE_ID, "0001-01-01", "9999-12-31T23:59", "\x00", "1e999"]
+
+
+def _every_field_name():
+    """Every query parameter and form field the views read, with each form's prefix."""
+    import pathlib
+
+    sources = {path: path.read_text(encoding="utf-8") for path in pathlib.Path("kundweb").rglob("*.py")}
+    names, prefixes = set(), set()
+    for path, text in sources.items():
+        names |= set(re.findall(r'request\.(?:args|form)\.get\("([a-z_]+)"', text))
+        prefixes |= set(re.findall(r'prefix="([a-z_]+)"', text))
+        if path.name == "forms.py":
+            names |= set(re.findall(r"^\s+([a-z_]+) = \w+Field", text, re.M))
+    return names | {f"{prefix}-{name}" for prefix in prefixes for name in names}
+
+
+@pytest.mark.parametrize("value", ABSURD_VALUES, ids=repr)
+def test_no_route_answers_500_to_an_absurd_value_in_any_field(app, client, login_as, matrix_data, value):
+    from tests.test_security import _matrix_url
+
+    names = _every_field_name()
+    assert len(names) > 100
+    login_as("admin")
+    token = csrf_token(client, "/start/admin")
+    failed = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "auth.logout"):
+            continue
+        url = _matrix_url(rule, matrix_data)
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            data = dict.fromkeys(names, value)
+            response = (client.get(url, query_string=data) if method == "GET"
+                        else client.post(url, data={**data, "csrf_token": token}))
+            if response.status_code >= 500:
+                failed.append(f"{method} {url}: {response.status_code}")
+    assert not failed, failed
+
+
+def test_a_nul_character_in_a_form_is_a_clear_400_and_nothing_is_saved(app, client, login_as):
+    from kundweb.crisis.models import CrisisMessage
+    from kundweb.extensions import db
+
+    login_as("communicator")
+    response = client.post("/kris/ny", data={"title": "Vatten\x00läcka", "body": "Koka vattnet.",
+                                             "severity": "warning", "csrf_token": csrf_token(client, "/kris/ny")})
+    assert response.status_code == 400
+    assert "gick inte att tolka" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(CrisisMessage)) == 0
+    assert client.get("/api/v1/opening-hours?from=2026-01-05\x00&to=2026-01-06").status_code == 400

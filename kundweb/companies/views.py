@@ -1,6 +1,7 @@
 """Municipal companies: the overview agents and admins see, the register and the opt-out cases (admins)."""
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.companies import bp, files, services
@@ -202,4 +203,6 @@ def _case_input(form):
 
 
 def _uploads(field):
-    return [services.Upload(file.filename, file.stream) for file in field.data or [] if file and file.filename]
+    # A plain text value under the field's name (a hand-made request, not a browser) is no file.
+    return [services.Upload(file.filename, file.stream) for file in field.data or []
+            if isinstance(file, FileStorage) and file.filename]
