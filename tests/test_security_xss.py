@@ -267,3 +267,30 @@ def test_a_telephony_import_shows_the_column_names_it_was_given_escaped(client, 
     assert response.status_code == 400
     assert not any(raw in html for raw in RAW_MARKUP)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_web_assessment_comment(client, login_as):
+    login_as("admin")
+    _post(client, "/servicemal/underlag/webb", {"web-year": "2025", "web-top_percent": "8", "web-note": XSS},
+          "/servicemal/underlag")
+    assert_escaped_html(client.get("/servicemal/underlag"), "goals inputs")
+
+
+def test_an_admin_editing_another_persons_contact_details(app, client, login_as):
+    with app.app_context():
+        people = {name: person.id for name, person in add_demo_users().items()}
+    login_as("admin")
+    _post(client, f"/katalog/person/{people['anna']}/kontakt", {"location": XSS, "reach_note": XSS,
+                                                                "extension": "3112"},
+          f"/katalog/person/{people['anna']}/redigera")
+    assert_escaped_html(client.get(f"/katalog/person/{people['anna']}/redigera"), "admin's edit page")
+    assert_escaped_html(client.get(f"/katalog/person/{people['anna']}"), "person page")
+
+
+def test_a_refused_enquiry_shows_its_note_escaped(client, login_as):
+    login_as("agent")
+    response = client.post("/arenden", data={"csrf_token": csrf_token(client, "/arenden"), "channel": "fax",
+                                             "outcome": "direct", "note": XSS})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert not any(raw in html for raw in RAW_MARKUP) and ESCAPED in html
