@@ -14,6 +14,7 @@ def create_app(config=None):
     register_extensions(app)
     register_directory(app)
     register_login(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_error_handlers(app)
@@ -74,6 +75,12 @@ def register_login(app):
     from kundweb.auth.decorators import init_login_manager
 
     init_login_manager(app)
+
+
+def register_url_converters(app):
+    from kundweb import converters
+
+    converters.init_app(app)
 
 
 def register_blueprints(app):

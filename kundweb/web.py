@@ -1,8 +1,10 @@
 """Rendering pages or fragments for htmx, and the headers every response carries."""
 import functools
 
-from flask import current_app, flash, make_response, redirect, render_template, request
+from flask import abort, current_app, flash, make_response, redirect, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
+from jinja2.utils import htmlsafe_json_dumps
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -83,8 +85,36 @@ def _show_domain_error(form, exc):
         form.form_errors.append(str(exc))
 
 
+class HtmlSafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with `<`, `>`, `&` and `'` written as \\u escapes.
+
+    Every JSON answer (jsonify, the API, the error answers) goes through here, so text
+    people typed can never close a <script> element or be sniffed as HTML wherever the
+    JSON ends up. The parsed values are unchanged.
+    """
+
+    def dumps(self, obj, **kwargs):
+        return str(htmlsafe_json_dumps(obj, dumps=super().dumps, **kwargs))
+
+
 def init_app(app):
+    app.json = HtmlSafeJSONProvider(app)
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+
+
+def refuse_nul_characters():
+    """400 for a NUL character in any query or form value.
+
+    No person types one, and PostgreSQL cannot store it in text (the driver raises, a
+    500): refused here once, before any view or form sees it, and never half-saved.
+    """
+    # Cheap on the hot paths: the raw query string is looked at first, and a GET has no form.
+    query = request.query_string
+    if (b"%00" in query or b"\x00" in query) and any("\x00" in value for _, value in request.args.items(multi=True)):
+        abort(400)
+    if request.method == "POST" and any("\x00" in value for _, value in request.form.items(multi=True)):
+        abort(400)
 
 
 def add_security_headers(response):
@@ -100,7 +130,11 @@ def add_security_headers(response):
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     # The same URL answers with a page or a fragment, so caches must key on it.
     headers.add("Vary", "HX-Request")
-    if request.endpoint != "static" and "Cache-Control" not in headers and _is_private(response):
+    if headers.get("Content-Disposition", "").startswith("attachment"):
+        # Downloads and exports (confidential audio, the register, the audit log): no copy
+        # in any browser or proxy cache, whatever the view or send_file said.
+        headers["Cache-Control"] = "no-store"
+    elif request.endpoint != "static" and "Cache-Control" not in headers and _is_private(response):
         headers["Cache-Control"] = "no-store"
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers["Strict-Transport-Security"] = "max-age=31536000"

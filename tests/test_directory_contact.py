@@ -219,14 +219,15 @@ def test_the_my_details_button_confirms(app, users, login_as):
     ("bekrafta", {}),
 ])
 def test_idor_changing_someone_elses_entry_is_refused_and_audited(app, users, login_as, role, path, data):
-    """Everyone gets an id in their own form's URL; putting another person's id there gives 403."""
+    """Everyone gets an id in their own form's URL; putting another person's id there gives 404
+    (as for an id that does not exist: ids cannot be probed), and the attempt is audited."""
     client = login_as(role)
     victim = stored(app, users["david"])  # the admin's own entry
     before = (victim.extension, victim.direct_number, victim.confirmed_at)
     data = {**data, "csrf_token": csrf_token(client, "/katalog/mina-uppgifter")}
     for headers in ({}, EDITOR):
         response = client.post(f"/katalog/person/{victim.id}/{path}", data=data, headers=headers)
-        assert response.status_code == 403
+        assert response.status_code == 404
     after = stored(app, victim.id)
     assert (after.extension, after.direct_number, after.confirmed_at) == before
     with app.app_context():
@@ -238,7 +239,7 @@ def test_idor_changing_someone_elses_entry_is_refused_and_audited(app, users, lo
 
 def test_an_employee_cannot_open_the_admin_edit_page_of_another(users, login_as):
     client = login_as("employee")
-    assert client.get(f"/katalog/person/{users['bertil']}/redigera").status_code == 403
+    assert client.get(f"/katalog/person/{users['bertil']}/redigera").status_code == 404
     assert client.get(f"/katalog/person/{users['anna']}/redigera").headers["Location"].endswith(
         "/katalog/mina-uppgifter")
 

@@ -74,15 +74,16 @@ def test_menu_entry_and_open_list(app, client, login_as, items):
 def test_an_employee_reaches_only_her_own_items_and_every_attempt_is_audited(app, client, login_as, items):
     plain, secret = items
     login_as("communicator")  # Cecilia: not an agent, not the owner
-    assert client.get(f"/handlingar/{plain}").status_code == 403
-    assert client.get(f"/handlingar/{plain}/rattelse").status_code == 403
+    # 404, as for an id that does not exist: whether her item exists is not told
+    assert client.get(f"/handlingar/{plain}").status_code == 404
+    assert client.get(f"/handlingar/{plain}/rattelse").status_code == 404
     with app.app_context():
         attachment_id = db.session.get(services.RecordItem, plain).attachments[0].id
-    assert client.get(f"/handlingar/{plain}/filer/{attachment_id}").status_code == 403
+    assert client.get(f"/handlingar/{plain}/filer/{attachment_id}").status_code == 404
     token = csrf_token(client, "/handlingar")
     response = client.post(f"/handlingar/{plain}/avsluta", data={"csrf_token": token, "close-reason": "x",
                                                                  "close-revision": "1"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert _denials(app) == [("cecilia", "view"), ("cecilia", "view"), ("cecilia", "download"),
                              ("cecilia", "close")]
     html = client.get("/handlingar/register").get_data(as_text=True)
@@ -115,7 +116,7 @@ def test_confidential_fields_are_masked_for_others_in_page_fragment_and_export(a
     assert "OSL 26 kap. 1 §" in pages[0]
     with app.app_context():
         secret_file = db.session.get(services.RecordItem, secret).attachments[0].id
-    assert client.get(f"/handlingar/{secret}/filer/{secret_file}").status_code == 403  # the audio would tell
+    assert client.get(f"/handlingar/{secret}/filer/{secret_file}").status_code == 404  # the audio would tell
     # The export is what may be shown to the public: masked whoever exports it.
     token = csrf_token(client, "/handlingar/register")
     exported = client.post("/handlingar/export.csv", data={"csrf_token": token})

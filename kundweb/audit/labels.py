@@ -83,6 +83,7 @@ ACTIONS = {
     "company.case_submitted": "Ärende om egen kundtjänst inlämnat",
     "company.case_edited": "Ärende om egen kundtjänst ändrat",
     "company.case_attachment_added": "Bilaga tillagd i ärende",
+    "company.case_attachment_damaged": "Bilaga i ärende skadad",
     "company.case_prepared": "Ärende berett",
     "company.case_approved": "Ärende beviljat",
     "company.case_rejected": "Ärende avslaget",

@@ -3,6 +3,7 @@
 Only the storage lives here; which case may take files, and the history, are services.py's.
 """
 import hashlib
+import io
 import os
 import secrets
 import unicodedata
@@ -48,6 +49,10 @@ def content_matches(extension, head):
                     return False
         return True
     return head.startswith(SIGNATURES[extension])
+
+
+class IntegrityFailure(Exception):
+    """A stored file whose bytes no longer match the SHA-256 and size taken at upload."""
 
 
 class FileRefused(ValueError):
@@ -109,6 +114,19 @@ def clean_filename(name):
         stem, dot, extension = name.rpartition(".")
         name = (stem[:190] + dot + extension) if dot and len(extension) <= 8 else name[:200]
     return name
+
+
+def read_verified(attachment):
+    """The file's bytes as a stream, only if they still match its SHA-256 and size.
+
+    Read once into memory and sent from there, so what is verified is exactly what is
+    sent (files are at most the upload limit). Raises FileNotFoundError or IntegrityFailure.
+    """
+    with open(path_of(attachment), "rb") as handle:
+        data = handle.read()
+    if len(data) != attachment.size or hashlib.sha256(data).hexdigest() != attachment.sha256:
+        raise IntegrityFailure(f"{attachment.stored_name} har ändrats")
+    return io.BytesIO(data)
 
 
 def path_of(attachment):

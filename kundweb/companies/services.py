@@ -6,7 +6,7 @@ by the municipal director. A company's routing therefore changes only when an
 approved case takes effect, which the scheduler does on the case's effective date
 (apply_due_cases), exactly once. Every step is audited and kept in the case history.
 """
-import os
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +27,8 @@ from kundweb.directory.search import fold as search_fold
 from kundweb.directory.search import sort_key
 from kundweb.extensions import db
 from kundweb.hours.calendar import STOCKHOLM
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT = 5000
 MAX_TOPICS = 30
@@ -80,6 +82,12 @@ class InvalidInput(CompanyError):
 
 class NotFound(CompanyError):
     pass
+
+
+class AttachmentDamaged(CompanyError):
+    def __init__(self):
+        super().__init__("Bilagan stämmer inte längre med kontrollsumman som sparades när den laddades upp, "
+                         "så den lämnas inte ut. Händelsen har loggats.")
 
 
 class NotAllowed(CompanyError):
@@ -609,15 +617,28 @@ def _store_and_commit(case, uploads, actor, now):
         raise
 
 
-def attachment_file(case_id, attachment_id):
-    """The attachment row and the path of its file. Raises NotFound."""
+def attachment_file(actor, case_id, attachment_id, now=None):
+    """The attachment row and its verified bytes (a stream).
+
+    Raises NotFound, or AttachmentDamaged (logged and audited) when the stored bytes no
+    longer match the SHA-256 and size taken at upload: altered bytes are never sent.
+    """
     attachment = db.session.get(CaseAttachment, attachment_id)
     if attachment is None or attachment.case_id != case_id:
         raise NotFound("Bilagan finns inte.")
-    path = files.path_of(attachment)
-    if not os.path.isfile(path):
-        raise NotFound("Bilagans fil saknas.")
-    return attachment, path
+    try:
+        content = files.read_verified(attachment)
+    except FileNotFoundError as exc:
+        raise NotFound("Bilagans fil saknas.") from exc
+    except files.IntegrityFailure as exc:
+        log.error("company case attachment %s of case %s failed its integrity check: %s",
+                  attachment.id, case_id, exc)
+        db.session.rollback()
+        audit.record("company.case_attachment_damaged", actor, "company_optout_case", case_id,
+                     {"attachment_id": attachment.id, "sha256": attachment.sha256}, now or utcnow())
+        db.session.commit()
+        raise AttachmentDamaged() from exc
+    return attachment, content
 
 
 # --- What agents see -------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """Municipal companies: the overview agents and admins see, the register and the opt-out cases (admins)."""
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.companies import bp, files, services
 from kundweb.companies.forms import AttachmentForm, CaseForm, CompanyForm, DecisionForm, PrepareForm, WithdrawForm
 from kundweb.database import utcnow
+from kundweb.errors import error_response
 from kundweb.web import render, submit_form
 
 UPLOAD_ENDPOINTS = {"companies.new_case", "companies.attach"}
@@ -175,14 +177,13 @@ def _refused(case, exc):
 @role_required("admin")
 def attachment(case_id, attachment_id):
     try:
-        row, path = services.attachment_file(case_id, attachment_id)
+        row, content = services.attachment_file(current_actor(), case_id, attachment_id)
     except services.NotFound:
         abort(404)
+    except services.AttachmentDamaged as exc:
+        return error_response(500, str(exc))
     # Always a download, never shown in the browser: the file's type is whatever the sender says.
-    response = send_file(path, mimetype="application/octet-stream", as_attachment=True, download_name=row.filename,
-                         max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return send_file(content, mimetype="application/octet-stream", as_attachment=True, download_name=row.filename)
 
 
 def _or_404(getter, object_id):
@@ -202,4 +203,6 @@ def _case_input(form):
 
 
 def _uploads(field):
-    return [services.Upload(file.filename, file.stream) for file in field.data or [] if file and file.filename]
+    # A plain text value under the field's name (a hand-made request, not a browser) is no file.
+    return [services.Upload(file.filename, file.stream) for file in field.data or []
+            if isinstance(file, FileStorage) and file.filename]

@@ -99,10 +99,8 @@ def person(person_id):
     actor = current_actor()
     try:
         entry = services.viewable_person(actor, person_id)
-    except services.NotFound:
-        abort(404)
-    except services.NotAllowed:
-        abort(403)
+    except (services.NotFound, services.NotAllowed):
+        abort(404)  # the same answer either way: ids cannot be probed
     can_edit = services.can_edit(actor, entry)
     return render("directory/person.html", person=entry, owner=services.is_owner(actor, entry),
                   can_edit=can_edit, functions=services.functions_of(entry),
@@ -117,7 +115,7 @@ def edit_person(person_id):
     if services.is_owner(actor, entry):
         return redirect(url_for("directory.me"))
     if not actor.has_role("admin"):
-        abort(403)
+        abort(404)  # as for an id that does not exist: ids cannot be probed
     return _entry_page(entry)
 
 
@@ -176,13 +174,13 @@ def _person_or_404(person_id):
 
 
 def _editable(person_id):
-    """(person, actor, now) when the actor may change this entry; else 403, and the attempt is audited."""
+    """(person, actor, now) when the actor may change this entry; else 404 (audited), as for a missing id."""
     entry = _person_or_404(person_id)
     actor, now = current_actor(), utcnow()
     try:
         services.require_edit(actor, entry, now)
     except services.NotAllowed:
-        abort(403)
+        abort(404)
     return entry, actor, now
 
 

@@ -6,7 +6,6 @@ transaction and raise EnquiryError (Swedish, safe to show). Notes never go into 
 audit log: it is kept for good, and notes must be purgeable.
 """
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +20,7 @@ from kundweb.database import DriverStatement, stored_date, stored_time, utcnow
 from kundweb.enquiries.models import (
     CHANNELS, OUTCOMES, TARGET_KINDS, Enquiry, EnquiryCategory, EnquiryLabels, EnquiryTarget,
 )
+from kundweb.enquiries.personal_data import looks_like_personal_data
 from kundweb.extensions import db
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -41,8 +41,6 @@ _COUNTS_TODAY = DriverStatement(
 MAX_NOTE = 300
 MAX_ROW_ID = 2**31 - 1  # the largest INTEGER key on PostgreSQL
 MAX_WAIT_SECONDS = 24 * 3600
-# A Swedish personal identity number (with or without century and dash) or an e-mail address.
-PERSONAL_DATA = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)|[\w.+-]+@[\w-]+\.[\w.]+")
 
 
 class EnquiryError(Exception):
@@ -88,7 +86,7 @@ def _validate(data, active_crisis_ids):
     note = (data.note or "").strip() or None
     if note and len(note) > MAX_NOTE:
         raise EnquiryError(f"Anteckningen får vara högst {MAX_NOTE} tecken.")
-    if note and PERSONAL_DATA.search(note):
+    if note and looks_like_personal_data(note):
         raise EnquiryError("Anteckningen ser ut att innehålla ett personnummer eller en e-postadress. "
                            "Skriv inga personuppgifter.")
     if data.crisis_id is not None and data.crisis_id not in active_crisis_ids:

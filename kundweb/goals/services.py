@@ -542,7 +542,8 @@ def parse_year(text, now=None):
     """A year for the public results; raises GoalsError for anything else."""
     now = now or utcnow()
     text = (text or "").strip()
-    if not text.isdigit() or len(text) != 4 or not 2000 <= int(text) <= now.year + 1:
+    # isascii: str.isdigit() and int() also take other scripts' digits (٢٠٢٦ is 2026).
+    if not (text.isascii() and text.isdigit()) or len(text) != 4 or not 2000 <= int(text) <= now.year + 1:
         raise GoalsError(f"Ange året som ÅÅÅÅ, mellan 2000 och {now.year + 1}.")
     return int(text)
 

@@ -25,6 +25,9 @@ EXCEPTION_KINDS = {
 }
 
 
+API_FIRST_DAY, API_LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
 class HoursError(Exception):
     """A rule that cannot be saved; the message is Swedish and safe to show."""
 
@@ -363,6 +366,10 @@ def parse_api_range(raw_from, raw_to):
         raise HoursError("Datum ska skrivas ÅÅÅÅ-MM-DD, t.ex. 2026-01-05.") from exc
     if len(raw_from) != 10 or len(raw_to) != 10:
         raise HoursError("Datum ska skrivas ÅÅÅÅ-MM-DD, t.ex. 2026-01-05.")
+    # Python's dates end at year 1 and 9999; the calendar looks a few days past the range
+    # and the database stores datetimes, so far-off years would fail there (a 500).
+    if not (API_FIRST_DAY <= start <= API_LAST_DAY and API_FIRST_DAY <= end <= API_LAST_DAY):
+        raise HoursError(f"Datum ska ligga mellan {API_FIRST_DAY.isoformat()} och {API_LAST_DAY.isoformat()}.")
     return start, end
 
 

@@ -153,10 +153,8 @@ def _show(item_id, forms=None, status=200):
 def _item_page(actor, item_id):
     try:
         return services.item_page(actor, item_id)
-    except services.ItemNotFound:
-        abort(404)
-    except services.AccessDenied:
-        abort(403)
+    except (services.ItemNotFound, services.AccessDenied):
+        abort(404)  # the same answer either way: whether someone else's item exists is not told
 
 
 @bp.route("/handlingar/<int:item_id>/dokumentera", methods=["POST"])
@@ -188,10 +186,8 @@ def _process(item_id, name, form, action, success):
     if form.validate_on_submit():
         try:
             action(current_actor())
-        except services.ItemNotFound:
-            abort(404)
-        except services.AccessDenied:
-            abort(403)
+        except (services.ItemNotFound, services.AccessDenied):
+            abort(404)  # the same answer either way: whether someone else's item exists is not told
         except services.RecordError as exc:
             _add_error(form, exc)
         else:
@@ -218,7 +214,7 @@ def correct(item_id):
         try:
             services.correct(actor, _person(), item_id, _item_input(form), form.reason.data, _revision(form))
         except services.AccessDenied:
-            abort(403)
+            abort(404)
         except services.RecordError as exc:
             _add_error(form, exc)
         else:
@@ -232,10 +228,8 @@ def correct(item_id):
 def download(item_id, attachment_id):
     try:
         content, name, mimetype = services.read_attachment(current_actor(), item_id, attachment_id)
-    except services.ItemNotFound:
-        abort(404)
-    except services.AccessDenied:
-        abort(403)
+    except (services.ItemNotFound, services.AccessDenied):
+        abort(404)  # the same answer either way: whether someone else's item exists is not told
     except services.AttachmentDamaged as exc:
         return error_response(500, str(exc))
     # Always an attachment, with nosniff (every response): a browser never renders it inline.
