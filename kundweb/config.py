@@ -108,6 +108,10 @@ class Config:
     # Service goals: the largest telephony or survey file an admin may import.
     GOALS_IMPORT_MAX_BYTES = int(os.environ.get("KUNDWEB_GOALS_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 
+    # The largest request body anywhere; the upload routes raise it for themselves (records,
+    # company cases, goals imports). Larger bodies get 413 before they are read or spooled.
+    MAX_CONTENT_LENGTH = int(os.environ.get("KUNDWEB_MAX_REQUEST_BYTES", str(1024 * 1024)))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "kundweb_session"

@@ -14,7 +14,7 @@ MESSAGES = {
     403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan. Försöket har loggats."),
     404: ("Sidan finns inte", "Sidan du söker finns inte, eller har flyttats."),
     405: ("Otillåten metod", "Sidan kan inte användas på det här sättet."),
-    413: ("För stor fil", "Filen är större än vad som tillåts."),
+    413: ("För stor begäran", "Det som skickades är större än vad som tillåts. Ingenting har sparats."),
     429: ("För många försök", "Vänta en stund och försök igen."),
     500: ("Något gick fel", "Ett oväntat fel inträffade. Felet har loggats. Försök igen om en stund."),
     503: ("Tjänsten är inte tillgänglig",

@@ -12,6 +12,7 @@ else
   need ldapwhoami ldap-utils
   need chromium chromium
   need npm npm  # fetches axe-core for the accessibility checks
+  need nginx nginx  # the reverse proxy in front of gunicorn, tested with the deploy/ sample
   [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
