@@ -3,7 +3,7 @@ import os
 
 from flask import Flask
 
-from kundweb.config import CONFIGS, check_production_config
+from kundweb.config import CONFIGS, check_production_config, production_trusted_hosts
 
 
 def create_app(config=None):
@@ -45,6 +45,7 @@ def load_config(app, config):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if config_class is CONFIGS["production"]:
         check_production_config(app.config)
+        app.config["TRUSTED_HOSTS"] = production_trusted_hosts(app.config)
 
 
 def register_extensions(app):

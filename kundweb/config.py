@@ -1,6 +1,7 @@
 """Configuration classes; values come from environment variables and instance/config.py."""
 import json
 import os
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
 
@@ -10,6 +11,12 @@ def _env_bool(name, default):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name):
+    """A comma-separated list, or None when the variable is unset or empty."""
+    values = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return values or None
 
 
 def _env_json(name, default):
@@ -57,8 +64,12 @@ class Config:
     DIRECTORY_REMINDER_INTERVAL_DAYS = int(os.environ.get("KUNDWEB_DIRECTORY_REMINDER_INTERVAL_DAYS", "30"))
     # The switchboard's export token (Authorization: Bearer ...); empty = the API always answers 401.
     SWITCHBOARD_API_TOKEN = os.environ.get("KUNDWEB_SWITCHBOARD_API_TOKEN", "")
-    # Where people reach Kundweb, for links in e-mail (e.g. https://kundweb.lulea.se); optional.
+    # Where people reach Kundweb (e.g. https://kundweb.lulea.se): every absolute URL (feeds, links
+    # in e-mail) is built from it, never from a request's Host header. Required in production.
     BASE_URL = os.environ.get("KUNDWEB_BASE_URL", "")
+    # Host headers Kundweb answers; others get 400. None = any (development); production
+    # defaults to the host of BASE_URL.
+    TRUSTED_HOSTS = _env_list("KUNDWEB_TRUSTED_HOSTS")
 
     ROLE_RECHECK_SECONDS = int(os.environ.get("KUNDWEB_ROLE_RECHECK_SECONDS", "900"))
     SESSION_IDLE_HOURS = int(os.environ.get("KUNDWEB_SESSION_IDLE_HOURS", "10"))
@@ -174,5 +185,19 @@ def check_production_config(config):
         problems.append("KUNDWEB_LDAP_URL must be set (the demo directory is for demos only)")
     if config.get("LDAP_URL", "").startswith("ldap://") and not config.get("LDAP_START_TLS"):
         problems.append("the directory must be reached over ldaps:// or with StartTLS")
+    problems += _base_url_problems(config)
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+def _base_url_problems(config):
+    """Feeds and e-mail links are built from BASE_URL, and the trusted host defaults to its host."""
+    base = urlsplit(config.get("BASE_URL") or "")
+    if base.scheme != "https" or not base.hostname:
+        return ["KUNDWEB_BASE_URL must be the https:// address staff reach Kundweb at"]
+    return []
+
+
+def production_trusted_hosts(config):
+    """KUNDWEB_TRUSTED_HOSTS, or else only the host of BASE_URL."""
+    return config.get("TRUSTED_HOSTS") or [urlsplit(config["BASE_URL"]).hostname]
