@@ -19,6 +19,7 @@ def create_app(config=None):
     register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_proxy(app)
     return app
 
 
@@ -117,6 +118,17 @@ def register_template_helpers(app):
     from kundweb import templating
 
     templating.init_app(app)
+
+
+def register_proxy(app):
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address, scheme and host come from the
+    X-Forwarded-* headers those hops set (the login throttle and the audit log see the person, not
+    the proxy); with none, the headers are ignored."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_commands(app):

@@ -70,6 +70,9 @@ class Config:
     # Host headers Kundweb answers; others get 400. None = any (development); production
     # defaults to the host of BASE_URL.
     TRUSTED_HOSTS = _env_list("KUNDWEB_TRUSTED_HOSTS")
+    # How many reverse proxies in front of Kundweb set X-Forwarded-For/-Proto/-Host (nginx: 1).
+    # 0: none, and those headers are ignored: a client could otherwise choose its own address.
+    TRUSTED_PROXIES = int(os.environ.get("KUNDWEB_TRUSTED_PROXIES", "0"))
 
     ROLE_RECHECK_SECONDS = int(os.environ.get("KUNDWEB_ROLE_RECHECK_SECONDS", "900"))
     SESSION_IDLE_HOURS = int(os.environ.get("KUNDWEB_SESSION_IDLE_HOURS", "10"))
