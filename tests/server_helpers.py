@@ -15,18 +15,24 @@ from tests.conftest import CSRF_PATTERNS, free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def wait_for_port(port, process, log_path, seconds=30):
-    """Until 127.0.0.1:`port` accepts connections; fails with the process's log if it died or never listened."""
+def wait_until_listening(address, process, log_path, seconds=30):
+    """Until `address` (a loopback port, or a unix socket's path) accepts connections; fails with the
+    process's log if it died or never listened."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"server exited ({process.returncode}):\n{Path(log_path).read_text()[-3000:]}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
+            if isinstance(address, int):
+                socket.create_connection(("127.0.0.1", address), timeout=0.5).close()
+            else:
+                with socket.socket(socket.AF_UNIX) as sock:
+                    sock.settimeout(0.5)
+                    sock.connect(str(address))
+            return
         except OSError:
             time.sleep(0.1)
-    raise AssertionError(f"server did not listen on {port} within {seconds} s:\n{Path(log_path).read_text()[-3000:]}")
+    raise AssertionError(f"{address} not listening within {seconds} s:\n{Path(log_path).read_text()[-3000:]}")
 
 
 def stop(process):
@@ -40,22 +46,31 @@ def stop(process):
             process.wait(timeout=10)
 
 
+def kundweb_environment(tmp_path, database_url, **extra):
+    """The environment for a Kundweb process on the testing config and the tests' database."""
+    return {**os.environ, "KUNDWEB_ENV": "testing", "KUNDWEB_DATABASE_URL": database_url,
+            "KUNDWEB_RECORDS_STORAGE_DIR": str(tmp_path / "records"),
+            "KUNDWEB_COMPANY_ATTACHMENT_DIR": str(tmp_path / "company-attachments"), **extra}
+
+
 @contextmanager
-def gunicorn_server(tmp_path, database_url, env=None):
+def gunicorn_server(tmp_path, database_url):
     """Kundweb's testing config served by a real gunicorn (one sync worker) on a free loopback port."""
     port = free_port()
-    log_path = tmp_path / "gunicorn.log"
-    environment = {**os.environ, "KUNDWEB_ENV": "testing", "KUNDWEB_DATABASE_URL": database_url,
-                   "KUNDWEB_RECORDS_STORAGE_DIR": str(tmp_path / "records"),
-                   "KUNDWEB_COMPANY_ATTACHMENT_DIR": str(tmp_path / "company-attachments"), **(env or {})}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}", "--timeout", "60",
-             "--access-logfile", "-", "kundweb:create_app('testing')"],
-            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, process, log_path)
+    with running([sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
+                  "--timeout", "60", "--access-logfile", "-", "kundweb:create_app('testing')"],
+                 kundweb_environment(tmp_path, database_url), tmp_path / "gunicorn.log", port):
         yield port
+
+
+@contextmanager
+def running(command, env, log_path, address):
+    """`command` started in the project's folder, until it listens at `address`; stopped by its PID."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_listening(address, process, log_path)
+        yield process
     finally:
         stop(process)
 
@@ -80,6 +95,9 @@ class Session:
         else:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         all_headers = {"Host": self.host, **(headers or {})}
+        if self.https and method == "POST":
+            # As a browser sends it (Referrer-Policy: same-origin); Flask-WTF checks it over HTTPS.
+            all_headers.setdefault("Referer", f"https://{self.host}{path}")
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         try:

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORDS, database_url
+from tests.conftest import DEMO_PASSWORDS
 from tests.records_helpers import wav_bytes
 from tests.server_helpers import Session, gunicorn_server, status_of
 
