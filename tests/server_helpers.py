@@ -3,12 +3,14 @@ import http.client
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 from tests.conftest import CSRF_PATTERNS, free_port
 
@@ -86,8 +88,6 @@ class Session:
 
     def request(self, method, path, body=None, headers=None):
         if self.https:
-            import ssl
-
             context = ssl.create_default_context()
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
@@ -138,12 +138,6 @@ class Session:
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
         return self.request("POST", path, body=body,
                             headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-
-
-def urlencode(fields):
-    from urllib.parse import urlencode as encode
-
-    return encode(fields)
 
 
 def status_of(raw):

@@ -9,7 +9,6 @@ import shutil
 import ssl
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +20,8 @@ from tests.server_helpers import ROOT, Session, running, kundweb_environment
 DEPLOY = ROOT / "deploy"
 SERVER_NAME = "kundweb.test"
 MB = 1024 * 1024
+TEMP_KINDS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def nginx_binary():
@@ -62,7 +63,7 @@ def self_signed_certificate(folder):
 def nginx_main_config(folder, site):
     """What Debian's /etc/nginx/nginx.conf gives a site file, with every path in `folder`."""
     user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
-    temp = "\n".join(f"  {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp = "\n".join(f"  {kind}_temp_path {folder / kind};" for kind in TEMP_KINDS)
     return f"""daemon off;
 {user}
 worker_processes 1;
@@ -100,7 +101,7 @@ def proxy(app, tmp_path_factory):
         "TLS_CERTIFICATE": str(cert), "TLS_CERTIFICATE_KEY": str(key), "KUNDWEB_ROOT": str(ROOT),
         "GUNICORN_ADDRESS": f"unix:{socket_path}"}))
     (folder / "nginx.conf").write_text(nginx_main_config(folder, site))
-    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+    for kind in TEMP_KINDS:
         (folder / kind).mkdir()
     with running(gunicorn, env, folder / "gunicorn.log", socket_path), \
             running([nginx, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log")],
@@ -169,13 +170,13 @@ def test_static_files_are_served_by_nginx_with_their_headers(proxy):
 def test_the_request_size_limit_holds_through_nginx(proxy):
     # Over the app's 1 MB: nginx passes it on, the app refuses it with its Swedish page.
     response, body = Session(proxy["https"], host=SERVER_NAME, https=True).request(
-        "POST", "/login", body=b"username=" + b"a" * (2 * MB), headers={"Content-Type": "application/x-www-form-urlencoded"})
+        "POST", "/login", body=b"username=" + b"a" * (2 * MB), headers=FORM)
     assert response.status == 413
     assert "För stor begäran".encode() in body
     # Chunked: nginx counts it too and hands the app a length it refuses.
     conn = _tls_connection(proxy["https"])
     conn.request("POST", "/login", body=iter([b"a" * (64 * 1024)] * 32), encode_chunked=True,
-                 headers={"Host": SERVER_NAME, "Content-Type": "application/x-www-form-urlencoded"})
+                 headers={"Host": SERVER_NAME, **FORM})
     response = conn.getresponse()
     assert response.status == 413
     conn.close()
@@ -206,8 +207,9 @@ def test_the_upload_routes_take_their_large_files_through_nginx(proxy):
     assert "Det här är en ljudfil".encode() in body
 
 
-def test_the_scheduler_unit_runs_the_kundweb_scheduler_command(proxy):
-    command = unit_command("kundweb-scheduler.service", {"/srv/kundweb/.venv/bin/flask": [sys.executable, "-m", "flask"]})
+def test_the_scheduler_unit_runs_the_kundweb_scheduler_command():
+    command = unit_command("kundweb-scheduler.service",
+                           {"/srv/kundweb/.venv/bin/flask": [sys.executable, "-m", "flask"]})
     assert command[-2:] == ["kundweb", "scheduler"]
     result = subprocess.run([*command, "--help"], cwd=ROOT, env={**os.environ, "FLASK_APP": "app.py",
                                                                "KUNDWEB_ENV": "testing"},

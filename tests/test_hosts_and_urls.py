@@ -77,7 +77,8 @@ def test_trusted_hosts_can_name_more_than_the_base_url(app):
 @pytest.mark.parametrize("base_url", ["", "kundweb.lulea.se", "http://kundweb.lulea.se", "https://"])
 def test_production_refuses_to_start_without_an_https_base_url(app, base_url):
     with pytest.raises(RuntimeError, match="KUNDWEB_BASE_URL"):
-        create_app({**PRODUCTION, "BASE_URL": base_url, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+        create_app({**PRODUCTION, "BASE_URL": base_url,
+                    "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
 
 
 def test_email_links_come_from_the_base_url_outside_any_request(app, base_url):
