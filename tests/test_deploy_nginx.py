@@ -5,6 +5,7 @@ import os
 import pwd
 import re
 import shlex
+import secrets
 import shutil
 import ssl
 import subprocess
@@ -221,6 +222,9 @@ def test_the_scheduler_unit_runs_the_kundweb_scheduler_command():
 def test_the_example_environment_starts_production_behind_one_proxy():
     values = dict(line.split("=", 1) for line in (DEPLOY / "kundweb.env.example").read_text().splitlines()
                   if line and not line.startswith("#"))
+    placeholders = [name for name, value in values.items() if value == "change-me"]
+    assert "KUNDWEB_SECRET_KEY" in placeholders
+    values.update({name: secrets.token_urlsafe(32) for name in placeholders})  # what the admin fills in
     script = ("from kundweb import create_app; app = create_app(); "
               "print(app.config['TRUSTED_HOSTS'], app.config['TRUSTED_PROXIES'], app.config['SESSION_COOKIE_SECURE'])")
     env = {key: value for key, value in os.environ.items() if not key.startswith("KUNDWEB_")}

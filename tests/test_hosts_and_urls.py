@@ -1,4 +1,5 @@
 """Hosts and absolute URLs: only KUNDWEB_BASE_URL names Kundweb's address, never a request's Host header."""
+import secrets
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -9,8 +10,8 @@ from kundweb.crisis import services as crisis
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 COMMUNICATOR = Actor("cecilia", frozenset({"communicator"}))
-PRODUCTION = {"ENV_NAME": "production", "SECRET_KEY": "a-long-random-production-secret-for-tests",
-              "LDAP_URL": "ldaps://127.0.0.1:636", "BASE_URL": "https://kundweb.lulea.se"}
+PRODUCTION = {"ENV_NAME": "production", "SECRET_KEY": secrets.token_urlsafe(32),
+              "AUDIT_SEAL_KEY": secrets.token_urlsafe(32), "LDAP_URL": "ldaps://127.0.0.1:636", "BASE_URL": "https://kundweb.lulea.se"}
 
 
 @pytest.fixture
