@@ -1,10 +1,13 @@
 """Request-size limits, seen from a real gunicorn over a raw socket: refused before the body is read."""
+import io
 import select
 import socket
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORDS
+from kundweb.companies import services as companies
+from tests.companies_helpers import company, pdf, submit
+from tests.conftest import DEMO_PASSWORDS, csrf_token
 from tests.records_helpers import wav_bytes
 from tests.server_helpers import Session, gunicorn_server, status_of
 
@@ -94,3 +97,18 @@ def test_the_upload_routes_still_take_their_larger_files(server):
                                           {"tel-file": ("telefoni.csv", big_csv)})
     assert response.status != 413, body[:500]
     assert "För stor".encode() not in body
+
+
+def test_a_company_case_still_takes_an_attachment_over_the_global_limit(app, client, login_as, tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setitem(app.config, "COMPANY_ATTACHMENT_DIR", str(tmp_path / "bilagor"))
+    with app.app_context():
+        case_id = submit(company().id, uploads=[pdf()]).id
+    login_as("admin")
+    three_mb = b"%PDF-1.4 " + b"x" * (3 * MB)
+    response = client.post(f"/admin/bolag/arenden/{case_id}/bilagor", content_type="multipart/form-data",
+                           data={"csrf_token": csrf_token(client, "/start/admin"),
+                                 "attach-files": [(io.BytesIO(three_mb), "yttrande.pdf")]})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    with app.app_context():
+        assert len(companies.get_case(case_id).attachments) == 2
