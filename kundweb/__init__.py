@@ -3,7 +3,7 @@ import os
 
 from flask import Flask
 
-from kundweb.config import CONFIGS, check_production_config
+from kundweb.config import CONFIGS, check_production_config, production_trusted_hosts
 
 
 def create_app(config=None):
@@ -20,6 +20,7 @@ def create_app(config=None):
     register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_proxy(app)
     return app
 
 
@@ -48,6 +49,7 @@ def load_config(app, config):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if config_class is CONFIGS["production"]:
         check_production_config(app.config)
+        app.config["TRUSTED_HOSTS"] = production_trusted_hosts(app.config)
 
 
 def register_extensions(app):
@@ -125,6 +127,17 @@ def register_template_helpers(app):
     from kundweb import templating
 
     templating.init_app(app)
+
+
+def register_proxy(app):
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address, scheme and host come from the
+    X-Forwarded-* headers those hops set (the login throttle and the audit log see the person, not
+    the proxy); with none, the headers are ignored."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_commands(app):

@@ -3,6 +3,7 @@ import json
 import math
 import os
 from collections import Counter
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
 # Production secrets: at least 32 random bytes, e.g. `python -c "import secrets; print(secrets.token_urlsafe(32))"`.
@@ -17,6 +18,12 @@ def _env_bool(name, default):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name):
+    """A comma-separated list, or None when the variable is unset or empty."""
+    values = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return values or None
 
 
 def _env_json(name, default):
@@ -71,10 +78,17 @@ class Config:
     SWITCHBOARD_API_TOKEN = os.environ.get("KUNDWEB_SWITCHBOARD_API_TOKEN", "")
     # Wrong tokens one address may send in LOGIN_FAILURE_WINDOW_MINUTES before it gets 429 (the right one too).
     SWITCHBOARD_TOKEN_MAX_FAILURES = int(os.environ.get("KUNDWEB_SWITCHBOARD_TOKEN_MAX_FAILURES", "10"))
-    # Where people reach Kundweb, for links in e-mail (e.g. https://kundweb.lulea.se); optional.
-    BASE_URL = os.environ.get("KUNDWEB_BASE_URL", "")
     # A crisis message's extended hours without chosen days cover at most this many days from today.
     CRISIS_HOURS_DEFAULT_DAYS = int(os.environ.get("KUNDWEB_CRISIS_HOURS_DEFAULT_DAYS", "7"))
+    # Where people reach Kundweb (e.g. https://kundweb.lulea.se): every absolute URL (feeds, links
+    # in e-mail) is built from it, never from a request's Host header. Required in production.
+    BASE_URL = os.environ.get("KUNDWEB_BASE_URL", "")
+    # Host headers Kundweb answers; others get 400. None = any (development); production
+    # defaults to the host of BASE_URL.
+    TRUSTED_HOSTS = _env_list("KUNDWEB_TRUSTED_HOSTS")
+    # How many reverse proxies in front of Kundweb set X-Forwarded-For/-Proto/-Host (nginx: 1).
+    # 0: none, and those headers are ignored: a client could otherwise choose its own address.
+    TRUSTED_PROXIES = int(os.environ.get("KUNDWEB_TRUSTED_PROXIES", "0"))
 
     ROLE_RECHECK_SECONDS = int(os.environ.get("KUNDWEB_ROLE_RECHECK_SECONDS", "900"))
     SESSION_IDLE_HOURS = int(os.environ.get("KUNDWEB_SESSION_IDLE_HOURS", "10"))
@@ -132,6 +146,10 @@ class Config:
     ENQUIRY_CHOICES_CACHE_SECONDS = float(os.environ.get("KUNDWEB_ENQUIRY_CHOICES_CACHE_SECONDS", "5"))
     # Service goals: the largest telephony or survey file an admin may import.
     GOALS_IMPORT_MAX_BYTES = int(os.environ.get("KUNDWEB_GOALS_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+
+    # The largest request body anywhere; the upload routes raise it for themselves (records,
+    # company cases, goals imports). Larger bodies get 413 before they are read or spooled.
+    MAX_CONTENT_LENGTH = int(os.environ.get("KUNDWEB_MAX_REQUEST_BYTES", str(1024 * 1024)))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -195,6 +213,7 @@ def check_production_config(config):
         problems.append("LDAP TLS certificate validation must be on")
     problems += _directory_transport_problems(config)
     problems += audit_seal_key_problems(config)
+    problems += _base_url_problems(config)
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
 
@@ -288,3 +307,16 @@ def audit_seal_key_problems(config):
     if len(key) < AUDIT_SEAL_KEY_MIN_BYTES:
         return [f"the audit seal key must be at least {AUDIT_SEAL_KEY_MIN_BYTES} bytes"]
     return []
+
+
+def _base_url_problems(config):
+    """Feeds and e-mail links are built from BASE_URL, and the trusted host defaults to its host."""
+    base = urlsplit(config.get("BASE_URL") or "")
+    if base.scheme != "https" or not base.hostname:
+        return ["KUNDWEB_BASE_URL must be the https:// address staff reach Kundweb at"]
+    return []
+
+
+def production_trusted_hosts(config):
+    """KUNDWEB_TRUSTED_HOSTS, or else only the host of BASE_URL."""
+    return config.get("TRUSTED_HOSTS") or [urlsplit(config["BASE_URL"]).hostname]

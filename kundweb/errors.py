@@ -4,7 +4,7 @@ import logging
 from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +14,7 @@ MESSAGES = {
     403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan. Försöket har loggats."),
     404: ("Sidan finns inte", "Sidan du söker finns inte, eller har flyttats."),
     405: ("Otillåten metod", "Sidan kan inte användas på det här sättet."),
-    413: ("För stor fil", "Filen är större än vad som tillåts."),
+    413: ("För stor begäran", "Det som skickades är större än vad som tillåts. Ingenting har sparats."),
     429: ("För många försök", "Vänta en stund och försök igen."),
     500: ("Något gick fel", "Ett oväntat fel inträffade. Felet har loggats. Försök igen om en stund."),
     503: ("Tjänsten är inte tillgänglig",
@@ -26,6 +26,7 @@ MESSAGES = {
 def init_app(app):
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(InterfaceError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)
@@ -55,6 +56,18 @@ def handle_http_error(error):
     response = error_response(error.code)
     if error.code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def handle_untrusted_host(error):
+    """A Host header not in TRUSTED_HOSTS: 400, answered without building a URL (none can be built)."""
+    log.warning("refused a request for an untrusted host on %s %s", request.method, request.path)
+    text = "Adressen som begäran gällde hör inte till Kundweb."
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        response = jsonify({"error": text})
+    else:
+        response = make_response(render_template("errors/untrusted_host.html", title=MESSAGES[400][0], text=text))
+    response.status_code = 400
     return response
 
 

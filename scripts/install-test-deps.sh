@@ -13,6 +13,7 @@ else
   need chromium chromium
   need npm npm  # fetches axe-core for the accessibility checks
   need openssl openssl  # self-signed certificates for the SMTP TLS tests
+  need nginx nginx  # the reverse proxy in front of gunicorn, tested with the deploy/ sample
   [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 fi
 if [ ${#missing[@]} -gt 0 ]; then

@@ -150,7 +150,7 @@ def test_production_refuses_to_start_without_a_long_enough_seal_key(settings, pr
     from kundweb.config import check_production_config
 
     config = {"SECRET_KEY": "Qm9vdGgtcmFuZG9tLWJ5dGVzLWZyb20tc2VjcmV0cy10b2tlbg", "DEBUG": False,
-              "LDAP_TLS_VALIDATE": True, "LDAP_URL": "ldaps://dc.example:636", "LDAP_START_TLS": False, **settings}
+              "LDAP_TLS_VALIDATE": True, "BASE_URL": "https://kundweb.lulea.se", "LDAP_URL": "ldaps://dc.example:636", "LDAP_START_TLS": False, **settings}
     with pytest.raises(RuntimeError, match=problem):
         check_production_config(config)
 
@@ -161,8 +161,8 @@ def test_production_takes_the_seal_key_from_a_file(tmp_path):
     key_file = tmp_path / "seal.key"
     key_file.write_text("k" * 40 + "\n")
     check_production_config({"SECRET_KEY": "Qm9vdGgtcmFuZG9tLWJ5dGVzLWZyb20tc2VjcmV0cy10b2tlbg", "DEBUG": False,
-                             "LDAP_TLS_VALIDATE": True, "LDAP_URL": "ldaps://dc.example:636",
-                             "AUDIT_SEAL_KEY_FILE": str(key_file)})
+                             "LDAP_TLS_VALIDATE": True, "BASE_URL": "https://kundweb.lulea.se",
+                             "LDAP_URL": "ldaps://dc.example:636", "AUDIT_SEAL_KEY_FILE": str(key_file)})
 
 
 def test_development_generates_its_key_in_the_instance_folder(tmp_path):

@@ -10,6 +10,7 @@ STRONG_SECRET = "Qm9vdGgtcmFuZG9tLWJ5dGVzLWZyb20tc2VjcmV0cy10b2tlbg"
 def production_config(**overrides):
     """Settings production accepts; each test weakens one."""
     config = {"SECRET_KEY": STRONG_SECRET, "AUDIT_SEAL_KEY": STRONG_SECRET[::-1], "DEBUG": False,
+              "BASE_URL": "https://kundweb.lulea.se",
               "LDAP_TLS_VALIDATE": True, "LDAP_URL": "ldaps://dc.example:636", "LDAP_START_TLS": False}
     config.update(overrides)
     return config

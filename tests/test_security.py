@@ -190,7 +190,8 @@ def test_production_app_has_secure_cookies(monkeypatch):
     monkeypatch.setenv("KUNDWEB_ENV", "production")
     app = create_app({"SECRET_KEY": "Qm9vdGgtcmFuZG9tLWJ5dGVzLWZyb20tc2VjcmV0cy10b2tlbg",
                       "AUDIT_SEAL_KEY": "s" * 40, "LDAP_TLS_VALIDATE": True, "LDAP_URL": "ldaps://dc.example:636",
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://", "ENV_NAME": "production"})
+                      "BASE_URL": "https://kundweb.lulea.se", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "ENV_NAME": "production"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 

@@ -7,6 +7,7 @@ from kundweb.auth.decorators import current_actor, role_required
 from kundweb.crisis import bp, services
 from kundweb.crisis.forms import MessageForm, ScheduleForm, ScriptForm, SubscriptionForm
 from kundweb.database import utcnow
+from kundweb.external_urls import external_url, tag_uri
 from kundweb.web import public_read_api, render, submit_form
 
 
@@ -49,9 +50,10 @@ def atom_feed():
     messages = services.active_messages()
     etag = services.etag_for(messages)
     updated = max((m.updated_at for m in messages), default=None)
+    # Cached for everyone, so nothing in it may come from this request (its Host header least of all).
     return _conditional(
         lambda: render_template("crisis/feed.atom.xml", crisis_messages=messages, updated=updated,
-                                body_html=services.body_html),
+                                body_html=services.body_html, external_url=external_url, tag_uri=tag_uri),
         etag, "application/atom+xml", "public, no-cache")
 
 

@@ -14,7 +14,6 @@ import math
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -28,6 +27,7 @@ from kundweb.directory.models import (OWNED_FIELDS, EntryChange, FunctionalEntry
                                       Unit)
 from kundweb.directory.search import index_function, index_person
 from kundweb.extensions import db
+from kundweb.external_urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -490,7 +490,7 @@ def reminder_text(person, now):
     from kundweb.templating import localtime
 
     config = current_app.config
-    link = f" ({_external_url('directory.me')})" if config.get("BASE_URL") else ""
+    link = f" ({external_url('directory.me')})" if config.get("BASE_URL") else ""
     confirmed = localtime(person.confirmed_at, "%Y-%m-%d") if person.confirmed_at else None
     lines = [
         f"Hej {person.given_name or person.display_name}!",
@@ -517,13 +517,6 @@ def reminder_text(person, now):
         "tills uppgifterna är bekräftade.",
     ]
     return "\n".join(lines) + "\n"
-
-
-def _external_url(endpoint):
-    """An absolute link for an e-mail, built outside any request from BASE_URL."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, force_external=True)
 
 
 # --------------------------------------------------------------------------- exports

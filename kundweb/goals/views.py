@@ -9,6 +9,17 @@ from kundweb.goals.forms import (SurveyImportForm, SurveyMonthForm, TargetForm, 
                                  WebAssessmentForm)
 from kundweb.web import public_read_api, render, submit_form
 
+UPLOAD_ENDPOINTS = {"goals.import_telephony", "goals.import_survey"}
+FORM_OVERHEAD_BYTES = 256 * 1024  # the column mapping and the multipart framing around the file
+
+
+@bp.url_value_preprocessor
+def limit_upload_size(endpoint, values):
+    """GOALS_IMPORT_MAX_BYTES as the request's limit, set before anything reads the body (the CSRF
+    check reads the form in a before_request hook; URL value preprocessors run before those)."""
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["GOALS_IMPORT_MAX_BYTES"] + FORM_OVERHEAD_BYTES
+
 CHART_GOALS = ("direct", "satisfaction", "phone", "eservice")
 
 

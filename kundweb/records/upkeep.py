@@ -5,7 +5,6 @@ Checking the register against the audit log is in verification.py.
 import logging
 import smtplib
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from kundweb.audit import services as audit
 from kundweb.database import utcnow
 from kundweb.extensions import db
+from kundweb.external_urls import external_url
 from kundweb.records import storage
 from kundweb.records.models import RecordAttachment, RecordItem, RecordReminder, RecordRevision
 from kundweb.records.services import current_query
@@ -85,15 +85,9 @@ def reminder_text(entries, now):
         lines.append(f"  {item.registration_number}  {revision.kind_label}, kom in {localtime(revision.arrived_at)} "
                      f"({(now - revision.arrived_at).days} dagar sedan)")
     if current_app.config.get("BASE_URL"):
-        lines += ["", f"Öppna listan: {_external_url('records.index')}"]
+        lines += ["", f"Öppna listan: {external_url('records.index')}"]
     lines += ["", "Kundweb, Luleå kommun"]
     return "\n".join(lines)
-
-
-def _external_url(endpoint):
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, force_external=True)
 
 
 def sweep_orphan_files(now=None, grace=timedelta(hours=24)):
