@@ -44,7 +44,9 @@ def test_company_attachment_names_never_reach_the_file_system(app, client, login
     login_as("admin")
     before = set(os.listdir("/tmp"))
     response = _attach(client, case_id, name, PDF)
-    assert set(os.listdir("/tmp")) - before == set()
+    # Only what this upload could have made: other processes on the machine use /tmp too.
+    assert not [made for made in set(os.listdir("/tmp")) - before
+                if any(stem in made for stem in ("skrivelse", "velse", "faktura", "beslut", "rapport", "htaccess"))]
     stored = os.listdir(tmp_path / "bilagor") if (tmp_path / "bilagor").exists() else []
     with app.app_context():
         rows = db.session.scalars(db.select(CaseAttachment)).all()
