@@ -1,11 +1,16 @@
 """Fault tests with real scheduler processes: killed mid-send, SMTP down, lock lost, database busy."""
 import asyncio
 import signal
+import sqlite3
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import text
+
+from kundweb import scheduler
 
 from kundweb.audit.services import Actor
 from kundweb.crisis import services
@@ -116,3 +121,66 @@ def test_smtp_down_at_the_start_notices_arrive_when_it_is_back(app, tmp_path):
         if smtp is not None:
             smtp.stop()
     assert sorted(_received(inbox)) == sorted(_addresses())
+
+
+def _job_runs_after(process, moment):
+    """When this process started running a job (APScheduler's own log line) after `moment` (local time)."""
+    runs = []
+    for line in process.output().splitlines():
+        if "Running job" in line:
+            at = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+            if at > moment:
+                runs.append(at)
+    return runs
+
+
+def test_a_scheduler_that_lost_its_postgresql_lock_stops_running_jobs(app, smtp_server, tmp_path):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the advisory lock's connection exists on PostgreSQL only (SQLite: a file lock)")
+    processes = [SchedulerProcess(app, app.config["MAIL_PORT"], tmp_path / f"s{n}.log") for n in (1, 2)]
+    try:
+        assert _wait(lambda: sum("scheduler lock acquired" in p.output() for p in processes) == 1
+                     and sum("another scheduler holds the lock" in p.output() for p in processes) == 1, 30), \
+            [p.output() for p in processes]
+        with app.app_context(), db.engine.begin() as connection:
+            # What a failover or an idle-connection killer does: the holder's lock connection is gone.
+            terminated = connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND classid = 0 AND objid = :key AND objsubid = 1"), {"key": scheduler.ADVISORY_LOCK_KEY}).all()
+        assert terminated == [(True,)]
+        terminated_at = datetime.now()
+        # The idle one retries every LOCK_RETRY_SECONDS; give it time to take the free lock.
+        time.sleep(scheduler.LOCK_RETRY_SECONDS + 5)
+        outputs = [p.output() for p in processes]
+        # At most one job already running when the lock went may finish; after that, one process only.
+        settled = terminated_at + timedelta(seconds=2)
+        running = [p for p in processes if _job_runs_after(p, settled)]
+    finally:
+        for process in processes:
+            process.kill(signal.SIGTERM)
+    assert len(running) == 1, ([len(_job_runs_after(p, settled)) for p in processes], outputs)
+    assert sum("scheduler lock lost" in out for out in outputs) == 1, outputs  # noticed and said so
+    assert all(p.process.returncode == 0 for p in processes), outputs
+
+
+def test_a_busy_sqlite_database_at_start_up_does_not_kill_the_scheduler(app, smtp_server, tmp_path):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's database-wide write lock")
+        path = db.engine.url.database
+    _message_for_six_subscribers(app, 0)
+    blocker = sqlite3.connect(path, isolation_level=None, timeout=5)
+    process = None
+    try:
+        blocker.execute("BEGIN IMMEDIATE")  # another writer holds the database longer than the busy timeout
+        process = SchedulerProcess(app, app.config["MAIL_PORT"], tmp_path / "scheduler.log", SHORT_BACKOFF)
+        assert process.wait_for("scheduler lock acquired"), process.output()
+        time.sleep(13)  # past SQLite's busy timeout (10 s): the first writes fail with "database is locked"
+        blocker.execute("ROLLBACK")
+        assert _wait(lambda: set(_received(smtp_server)) == set(_addresses()), 40), process.output()
+        assert process.process.poll() is None, process.output()
+    finally:
+        blocker.close()
+        if process is not None:
+            process.kill(signal.SIGTERM)
