@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -135,6 +136,27 @@ JOBS = [
 ]
 
 
+class WallClockCronTrigger(CronTrigger):
+    """A cron trigger in local time that fires a wall-clock time once, even when the clock shows it twice.
+
+    APScheduler's CronTrigger fires 02:30 twice on the autumn night (02:30 summer time,
+    then 02:30 winter time an hour later), so the nightly directory sync ran twice. The
+    second showing is skipped. On the spring night 02:30 does not exist and CronTrigger
+    fires once at 03:30 instead, which is kept.
+    """
+
+    def get_next_fire_time(self, previous_fire_time, now):
+        fire_time = super().get_next_fire_time(previous_fire_time, now)
+        if (previous_fire_time is not None and fire_time is not None
+                and _wall_clock(fire_time, self.timezone) == _wall_clock(previous_fire_time, self.timezone)):
+            fire_time = super().get_next_fire_time(fire_time, fire_time)
+        return fire_time
+
+
+def _wall_clock(moment, zone):
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
 class SchedulerLock:
     """Held for the whole life of the scheduler process; released by the OS if it dies."""
 
@@ -240,8 +262,12 @@ def build_scheduler(app, lock=None, catch_up=False, executor=None):
         })
     first_run = {"next_run_time": datetime.now(LOCAL_TZ)} if catch_up else {}
     for job_id, function, trigger, arguments in JOBS:
+        if trigger == "cron":
+            trigger, trigger_arguments = WallClockCronTrigger(timezone=LOCAL_TZ, **arguments(app.config)), {}
+        else:
+            trigger_arguments = arguments(app.config)
         scheduler.add_job(run_job, trigger, args=[app, lock, scheduler, job_id, function], id=job_id, name=job_id,
-                          replace_existing=True, **first_run, **arguments(app.config))
+                          replace_existing=True, **first_run, **trigger_arguments)
     return scheduler
 
 
