@@ -43,7 +43,10 @@ def test_a_failed_notice_waits_longer_each_time_then_is_sent(app, app_context, m
     sent = []
     assert services.deliver_notices(lambda *mail: sent.append(mail), now + timedelta(seconds=150)) == 1
     assert [to for to, _, _ in sent] == ["anna@kundweb.demo"]
-    assert db.session.scalars(db.select(CrisisNotice)).one().sent_at is not None
+    notice = db.session.scalars(db.select(CrisisNotice)).one()
+    assert notice.sent_at is not None
+    event = db.session.scalars(db.select(AuditEvent).filter_by(action="crisis.notice_sent")).one()
+    assert event.object_id == str(notice.id) and event.details["attempts"] == 5
 
 
 def test_one_refused_address_does_not_hold_up_the_others(app, app_context):

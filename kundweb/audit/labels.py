@@ -66,6 +66,7 @@ ACTIONS = {
     "crisis.script_added": "Samtalsstöd tillagt",
     "crisis.script_removed": "Samtalsstöd borttaget",
     "crisis.start_notified": "E-post om kris lagd i kö",
+    "crisis.notice_sent": "E-post om kris skickad",
     "crisis.notice_given_up": "E-post om kris kunde inte skickas",
     "crisis.subscribed": "Prenumeration på krisinformation",
     "crisis.unsubscribed": "Prenumeration avslutad",

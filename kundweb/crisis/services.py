@@ -450,6 +450,8 @@ def deliver_notices(send_mail, now):
                 break  # the server itself is unreachable
             continue
         notice.sent_at = now
+        audit.record("crisis.notice_sent", audit.SYSTEM, "crisis_notice", notice.id,
+                     {"message_id": message.id, "to": notice.email, "attempts": notice.attempts + 1}, now)
         db.session.commit()
         sent += 1
     return sent
