@@ -132,6 +132,10 @@ class Config:
     CRISIS_SCHEDULE_CACHE_SECONDS = float(os.environ.get("KUNDWEB_CRISIS_SCHEDULE_CACHE_SECONDS", "2"))
     # How often the scheduler looks for messages that have started, to notify subscribers.
     CRISIS_NOTIFY_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_NOTIFY_SECONDS", "30"))
+    # A notice that could not be sent is tried again after this long, doubling up to the maximum,
+    # until it is sent or its message ends.
+    CRISIS_NOTICE_RETRY_SECONDS = float(os.environ.get("KUNDWEB_CRISIS_NOTICE_RETRY_SECONDS", "60"))
+    CRISIS_NOTICE_RETRY_MAX_SECONDS = float(os.environ.get("KUNDWEB_CRISIS_NOTICE_RETRY_MAX_SECONDS", "1800"))
     # How often the scheduler puts companies' approved opt-outs and re-entries into effect on their date.
     COMPANY_ROUTING_SECONDS = int(os.environ.get("KUNDWEB_COMPANY_ROUTING_SECONDS", "300"))
     # Case attachments: where they are kept (default instance/company-attachments) and how large one may be.

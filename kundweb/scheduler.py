@@ -3,17 +3,28 @@
 Web workers never run jobs. A second scheduler started by mistake waits idle
 for the single-instance lock (a PostgreSQL advisory lock, or a file lock beside
 the SQLite database) and takes over only if the first one dies, so no job runs
-twice at once. Jobs are thin wrappers over services, each in an app context.
+twice at once. The holder checks before every job run that it still holds the
+lock (a PostgreSQL connection can be dropped under it: a failover, an idle-connection
+killer) and, if not, stops its jobs and goes back to waiting. Jobs are thin wrappers
+over services, each in an app context; a transient database error (busy, restarting)
+is retried with back-off and never ends the process.
 """
+import contextlib
 import fcntl
 import logging
 import os
 import signal
+import threading
 import time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from kundweb.extensions import db
 
@@ -22,6 +33,9 @@ log = logging.getLogger(__name__)
 LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 ADVISORY_LOCK_KEY = 0x4B57_5343  # "KWSC": Kundweb scheduler
 LOCK_RETRY_SECONDS = 15
+# A job that meets a transient database error is tried again after 1, 2, 4, 8, 16 s, then left
+# for its next scheduled run.
+TRANSIENT_RETRY_SECONDS = (1, 2, 4, 8, 16)
 
 
 def housekeeping(app):
@@ -136,6 +150,27 @@ JOBS = [
 ]
 
 
+class WallClockCronTrigger(CronTrigger):
+    """A cron trigger in local time that fires a wall-clock time once, even when the clock shows it twice.
+
+    APScheduler's CronTrigger fires 02:30 twice on the autumn night (02:30 summer time,
+    then 02:30 winter time an hour later), so the nightly directory sync ran twice. The
+    second showing is skipped. On the spring night 02:30 does not exist and CronTrigger
+    fires once at 03:30 instead, which is kept.
+    """
+
+    def get_next_fire_time(self, previous_fire_time, now):
+        fire_time = super().get_next_fire_time(previous_fire_time, now)
+        if (previous_fire_time is not None and fire_time is not None
+                and _wall_clock(fire_time, self.timezone) == _wall_clock(previous_fire_time, self.timezone)):
+            fire_time = super().get_next_fire_time(fire_time, fire_time)
+        return fire_time
+
+
+def _wall_clock(moment, zone):
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
 class SchedulerLock:
     """Held for the whole life of the scheduler process; released by the OS if it dies."""
 
@@ -143,12 +178,39 @@ class SchedulerLock:
         self.app = app
         self._connection = None
         self._file = None
+        self._check_lock = threading.Lock()  # jobs run in a thread pool; the lock connection is not shared
+        self.lost = False
 
     def acquire(self):
+        """True if this process now holds the lock; False if another does or the database is unreachable."""
         with self.app.app_context():
             if db.engine.dialect.name == "postgresql":
-                return self._acquire_advisory_lock()
+                try:
+                    return self._acquire_advisory_lock()
+                except OperationalError as exc:
+                    log.warning("scheduler lock not taken, database unreachable: %s", exc)
+                    return False
         return self._acquire_file_lock()
+
+    def still_held(self):
+        """Whether this process still holds the lock (asked before each job run)."""
+        if self._connection is None:
+            return self._file is not None and not self.lost  # a file lock lasts as long as this process
+        with self._check_lock:
+            if self.lost:
+                return False
+            try:
+                # The lock is the connection's: if the server dropped the connection, the lock went with it.
+                held = self._connection.execute(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND pid = pg_backend_pid() AND classid = :high AND objid = :low AND objsubid = 1"),
+                    {"high": ADVISORY_LOCK_KEY >> 32, "low": ADVISORY_LOCK_KEY & 0xFFFF_FFFF}).scalar()
+                self._connection.commit()
+            except DBAPIError as exc:
+                log.error("scheduler lock connection failed: %s", exc)
+                held = 0
+            self.lost = not held
+            return bool(held)
 
     def _acquire_advisory_lock(self):
         # A session-level advisory lock lives as long as this dedicated connection.
@@ -177,9 +239,15 @@ class SchedulerLock:
 
     def release(self):
         if self._connection is not None:
-            # Unlock explicitly: close() only returns the connection to the pool, lock and all.
-            self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            self._connection.commit()
+            if not self.lost:
+                try:
+                    # Unlock explicitly: close() only returns the connection to the pool, lock and all.
+                    self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                    self._connection.commit()
+                except DBAPIError:
+                    self.lost = True
+            if self.lost:
+                self._connection.invalidate()  # a dead connection must not go back to the pool
             self._connection.close()
             self._connection = None
         if self._file is not None:
@@ -194,25 +262,81 @@ def lock_file_path(app):
     return os.path.join(app.instance_path, "scheduler.lock")
 
 
-def build_scheduler(app):
-    scheduler = BlockingScheduler(timezone=LOCAL_TZ, job_defaults={
-        "coalesce": True,  # after downtime, run a missed job once, not once per missed slot
-        "max_instances": 1,
-        "misfire_grace_time": 3600,
-    })
+def build_scheduler(app, lock=None, catch_up=False, executor=None):
+    """The scheduler with every job; with `catch_up`, each job also runs once at once.
+
+    A restart catches up at once instead of waiting a period; the runs go through the
+    scheduler's own thread pool, so a job that fails is logged and the others still run.
+    """
+    scheduler = BlockingScheduler(
+        timezone=LOCAL_TZ, executors={"default": executor or ThreadPoolExecutor(10)}, job_defaults={
+            "coalesce": True,  # after downtime, run a missed job once, not once per missed slot
+            "max_instances": 1,
+            "misfire_grace_time": 3600,
+        })
+    first_run = {"next_run_time": datetime.now(LOCAL_TZ)} if catch_up else {}
     for job_id, function, trigger, arguments in JOBS:
-        scheduler.add_job(function, trigger, args=[app], id=job_id, replace_existing=True, **arguments(app.config))
+        if trigger == "cron":
+            trigger, trigger_arguments = WallClockCronTrigger(timezone=LOCAL_TZ, **arguments(app.config)), {}
+        else:
+            trigger_arguments = arguments(app.config)
+        scheduler.add_job(run_job, trigger, args=[app, lock, scheduler, job_id, function], id=job_id, name=job_id,
+                          replace_existing=True, **first_run, **trigger_arguments)
     return scheduler
 
 
+def run_job(app, lock, scheduler, job_id, function):
+    """One job run: only while this process holds the lock; transient database errors are retried."""
+    for wait in (*TRANSIENT_RETRY_SECONDS, None):
+        if lock is not None and not lock.still_held():
+            log.error("scheduler lock lost (pid %s): job %s not run; stopping all jobs and waiting for the lock",
+                      os.getpid(), job_id)
+            with contextlib.suppress(SchedulerNotRunningError):  # another job noticed first
+                scheduler.shutdown(wait=False)
+            return
+        try:
+            function(app)
+            return
+        except OperationalError as exc:
+            if wait is None:
+                log.error("job %s failed, database unavailable; it runs again at its next time: %s", job_id, exc)
+                return
+            log.warning("job %s: database unavailable, trying again in %s s: %s", job_id, wait, exc)
+            time.sleep(wait)
+
+
 def run(app, max_wait_seconds=None):
-    """Wait for the lock, catch up, then run the jobs until SIGTERM/SIGINT."""
-    lock = SchedulerLock(app)
+    """Wait for the lock, catch up, then run the jobs until SIGTERM/SIGINT (back to waiting if the lock is lost)."""
 
     def stop(signum, frame):
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    try:
+        while True:
+            lock = SchedulerLock(app)
+            if not _wait_for_lock(lock, max_wait_seconds):
+                return False
+            log.info("scheduler lock acquired (pid %s)", os.getpid())
+            executor = ThreadPoolExecutor(10)
+            scheduler = build_scheduler(app, lock, catch_up=True, executor=executor)
+            try:
+                scheduler.start()
+                # Stopped because the lock was lost: let the jobs already running finish first,
+                # so that after taking the lock again this process never runs a job twice at once.
+                executor.shutdown(wait=True)
+            finally:
+                if scheduler.running:
+                    scheduler.shutdown(wait=False)
+                lock.release()
+            if not lock.lost:
+                return True
+            log.warning("scheduler back to standby (pid %s)", os.getpid())
+    except (KeyboardInterrupt, SystemExit):
+        return True
+
+
+def _wait_for_lock(lock, max_wait_seconds):
     waited = 0.0
     while not lock.acquire():
         if waited == 0:
@@ -221,16 +345,4 @@ def run(app, max_wait_seconds=None):
             return False
         time.sleep(LOCK_RETRY_SECONDS)
         waited += LOCK_RETRY_SECONDS
-    log.info("scheduler lock acquired (pid %s)", os.getpid())
-    scheduler = build_scheduler(app)
-    try:
-        for _, function, _, _ in JOBS:  # a restart catches up at once instead of waiting a period
-            function(app)
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-        lock.release()
     return True

@@ -48,3 +48,16 @@ def test_housekeeping_forgets_only_old_sessions_and_failures(app, app_context):
     left = set(db.session.scalars(db.select(UserSession.username)))
     assert left == {"current", "ended-yesterday"}
     assert db.session.scalars(db.select(LoginFailure.username)).all() == ["x"]
+
+
+def test_an_unreachable_postgresql_leaves_the_scheduler_waiting_not_dead(caplog):
+    from kundweb import create_app
+    from tests.conftest import free_port
+
+    # A real refused connection: nothing listens on this port.
+    unreachable = create_app({"ENV_NAME": "testing",
+                              "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x"})
+    lock = scheduler.SchedulerLock(unreachable)
+    assert lock.acquire() is False
+    assert scheduler.run(unreachable, max_wait_seconds=0) is False
+    assert "database unreachable" in caplog.text

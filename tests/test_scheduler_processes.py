@@ -17,13 +17,14 @@ COMMUNICATOR = Actor("cecilia", frozenset({"communicator"}))
 
 
 class SchedulerProcess:
-    def __init__(self, app, smtp_port, log_path):
+    def __init__(self, app, smtp_port, log_path, extra_env=None):
         env = {**os.environ, "KUNDWEB_ENV": "development", "KUNDWEB_LDAP_URL": "",
                "KUNDWEB_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                "KUNDWEB_MAIL_SERVER": "127.0.0.1", "KUNDWEB_MAIL_PORT": str(smtp_port),
                "KUNDWEB_CRISIS_NOTIFY_SECONDS": "1", "FLASK_APP": "app.py",
                "KUNDWEB_AUDIT_SEAL_KEY": app.config["AUDIT_SEAL_KEY"],
-               "KUNDWEB_AUDIT_CHECKPOINT_FILE": app.config["AUDIT_CHECKPOINT_FILE"]}
+               "KUNDWEB_AUDIT_CHECKPOINT_FILE": app.config["AUDIT_CHECKPOINT_FILE"],
+               **(extra_env or {})}
         self.log_path = log_path
         self.log = open(log_path, "w")
         self.process = subprocess.Popen([sys.executable, "-m", "flask", "kundweb", "scheduler"], cwd=ROOT, env=env,

@@ -85,3 +85,28 @@ class CrisisSubscriber(db.Model):
     username = db.Column(db.String(128), primary_key=True)
     email = db.Column(db.String(256), nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False)
+
+
+class CrisisNotice(db.Model):
+    """The outbox: one start notice for one subscriber, kept until it is sent or given up.
+
+    Rows are written in the same transaction that records the start, and each is marked
+    sent right after its mail goes out, so a crash or an SMTP outage loses no notice; a
+    crash between sending and marking repeats that one mail at most.
+    """
+
+    __tablename__ = "crisis_notice"
+    __table_args__ = (db.UniqueConstraint("message_id", "starts_at", "username"),
+                      db.Index("ix_crisis_notice_pending", "sent_at", "given_up_at", "next_attempt_at"))
+
+    id = db.Column(db.Integer, primary_key=True)
+    message_id = db.Column(db.Integer, db.ForeignKey("crisis_message.id"), nullable=False)
+    starts_at = db.Column(UTCDateTime, nullable=False)  # the start this notice is about (as the transition)
+    username = db.Column(db.String(128), nullable=False)
+    email = db.Column(db.String(256), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False)
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    next_attempt_at = db.Column(UTCDateTime, nullable=False)
+    last_error = db.Column(db.String(300))
+    sent_at = db.Column(UTCDateTime)
+    given_up_at = db.Column(UTCDateTime)

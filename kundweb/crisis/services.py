@@ -6,17 +6,20 @@ the database at each call (starts_at <= now < ends_at), never from job state.
 import hashlib
 import logging
 import re
+import smtplib
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from kundweb.audit import services as audit
 from kundweb.caching import Expiring, per_app
-from kundweb.crisis.models import SEVERITIES, CrisisMessage, CrisisScript, CrisisSubscriber, CrisisTransition
+from kundweb.crisis.models import (SEVERITIES, CrisisMessage, CrisisNotice, CrisisScript, CrisisSubscriber,
+                                   CrisisTransition)
 from kundweb.database import UTCDateTime, utcnow
 from kundweb.extensions import db
 from kundweb.hours.calendar import STOCKHOLM, CrisisExtension
@@ -409,14 +412,21 @@ def set_subscription(actor, email, subscribe, now=None):
 
 
 def handle_started_messages(send_mail, now=None):
-    """Notify subscribers once for each message that has started (the scheduler's job).
-
-    The transition row is committed before any mail goes out: its unique key makes
-    a second scheduler, a retry or a restart skip it, so nobody gets the same
-    notice twice. A message that already ended while the scheduler was down is
-    recorded without mail: a notice about a finished crisis only confuses.
-    """
+    """Queue and send the start notices of messages that have started (the scheduler's job)."""
     now = now or utcnow()
+    handled = queue_start_notices(now)
+    deliver_notices(send_mail, now)
+    return handled
+
+
+def queue_start_notices(now):
+    """Record each message's start once, with one outbox row per subscriber in the same transaction.
+
+    The transition's unique key makes a second scheduler, a retry or a restart skip a
+    start already recorded, so nobody is queued the same notice twice. A message that
+    already ended while the scheduler was down is recorded without notices: a notice
+    about a finished crisis only confuses.
+    """
     handled = []
     started = db.session.scalars(db.select(CrisisMessage).where(
         CrisisMessage.starts_at.is_not(None), CrisisMessage.starts_at <= now)).all()
@@ -426,30 +436,81 @@ def handle_started_messages(send_mail, now=None):
             continue
         transition = CrisisTransition(message_id=message.id, transition="start", starts_at=message.starts_at,
                                       handled_at=now)
+        if message.status(now) == "active":
+            subscribers = db.session.scalars(db.select(CrisisSubscriber).order_by(CrisisSubscriber.username)).all()
+            db.session.add_all(CrisisNotice(message_id=message.id, starts_at=message.starts_at,
+                                            username=subscriber.username, email=subscriber.email,
+                                            created_at=now, attempts=0, next_attempt_at=now)
+                               for subscriber in subscribers)
+            transition.recipients = len(subscribers)
         db.session.add(transition)
+        audit.record("crisis.start_notified", audit.SYSTEM, "crisis_message", message.id,
+                     {"recipients": transition.recipients, "status": message.status(now)}, now)
         try:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()  # another scheduler run claimed it first
             continue
-        if message.status(now) == "active":
-            transition.recipients = _notify_subscribers(message, send_mail)
-        audit.record("crisis.start_notified", audit.SYSTEM, "crisis_message", message.id,
-                     {"recipients": transition.recipients, "status": message.status(now)}, now)
-        db.session.commit()
         handled.append(message.id)
     return handled
 
 
-def _notify_subscribers(message, send_mail):
+def deliver_notices(send_mail, now):
+    """Send the due notices one by one, each marked sent at once; failures wait and are tried again.
+
+    A failed notice is tried again after CRISIS_NOTICE_RETRY_SECONDS, doubling up to
+    CRISIS_NOTICE_RETRY_MAX_SECONDS, until it is sent or its message has ended (or been
+    moved or withdrawn); then it is given up, logged and audited. When the mail server
+    cannot be reached the round stops: the other notices would only fail the same way.
+    Returns the number sent.
+    """
     sent = 0
-    subject = f"Krisinformation: {message.title}"
-    body = (f"{message.severity_label}: {message.title}\n\n{plain_text(message.body)}\n\n"
-            "Meddelandet visas nu i Kundweb och i kommunens flöden.")
-    for subscriber in db.session.scalars(db.select(CrisisSubscriber).order_by(CrisisSubscriber.username)):
+    due = db.session.scalars(db.select(CrisisNotice).where(
+        CrisisNotice.sent_at.is_(None), CrisisNotice.given_up_at.is_(None), CrisisNotice.next_attempt_at <= now,
+    ).order_by(CrisisNotice.id)).all()
+    for notice in due:
+        message = db.session.get(CrisisMessage, notice.message_id)
+        if message.starts_at != notice.starts_at or message.status(now) != "active":
+            _give_up(notice, message, now)
+            continue
         try:
-            send_mail(subscriber.email, subject, body)
-            sent += 1
-        except Exception:  # noqa: BLE001 - one bad address must not stop the others
-            log.exception("crisis notice to %s failed", subscriber.email)
+            send_mail(notice.email, *notice_text(message))
+        except (smtplib.SMTPException, OSError) as exc:
+            _retry_later(notice, exc, now)
+            if not isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)):
+                break  # the server itself is unreachable
+            continue
+        notice.sent_at = now
+        audit.record("crisis.notice_sent", audit.SYSTEM, "crisis_notice", notice.id,
+                     {"message_id": message.id, "to": notice.email, "attempts": notice.attempts + 1}, now)
+        db.session.commit()
+        sent += 1
     return sent
+
+
+def notice_text(message):
+    """Subject and body of a message's start notice."""
+    return (f"Krisinformation: {message.title}",
+            f"{message.severity_label}: {message.title}\n\n{plain_text(message.body)}\n\n"
+            "Meddelandet visas nu i Kundweb och i kommunens flöden.")
+
+
+def _retry_later(notice, exc, now):
+    config = current_app.config
+    notice.attempts += 1
+    wait = min(config["CRISIS_NOTICE_RETRY_SECONDS"] * 2 ** (notice.attempts - 1),
+               config["CRISIS_NOTICE_RETRY_MAX_SECONDS"])
+    notice.next_attempt_at = now + timedelta(seconds=wait)
+    notice.last_error = str(exc)[:300]
+    db.session.commit()
+    log.warning("crisis notice to %s failed (attempt %s, next in %s s): %s", notice.email, notice.attempts, wait, exc)
+
+
+def _give_up(notice, message, now):
+    notice.given_up_at = now
+    audit.record("crisis.notice_given_up", audit.SYSTEM, "crisis_notice", notice.id,
+                 {"message_id": message.id, "to": notice.email, "attempts": notice.attempts,
+                  "last_error": notice.last_error}, now)
+    db.session.commit()
+    log.error("crisis notice to %s given up after %s attempts: message %s no longer shows (last error: %s)",
+              notice.email, notice.attempts, message.id, notice.last_error)
