@@ -19,7 +19,8 @@ MESSAGES = {
     429: ("För många försök", "Vänta en stund och försök igen."),
     500: ("Något gick fel", "Ett oväntat fel inträffade. Felet har loggats. Försök igen om en stund."),
     503: ("Tjänsten är inte tillgänglig",
-          "Kundweb når inte sin databas just nu, så uppgifter kan inte visas eller sparas. Försök igen om en stund."),
+          "Kundweb når inte sin databas just nu, så uppgifter kan inte visas eller sparas. "
+          "Försök igen om en stund."),
 }
 # A 503 on a form post: what the person sent was not saved, and they must know to send it again.
 NOT_SAVED = ("Kundweb når inte sin databas just nu, så det du skickade är inte sparat. "

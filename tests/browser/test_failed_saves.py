@@ -58,7 +58,8 @@ def _database_locked(app):
     """Holds a real write lock on the enquiry table from a separate connection, as another process would.
 
     SQLite: a second sqlite3 connection to the test server's file holding BEGIN EXCLUSIVE (in WAL
-    mode readers go on, every writer waits). PostgreSQL: LOCK TABLE ... IN EXCLUSIVE MODE in another session (reads go on, writes wait).
+    mode readers go on, every writer waits). PostgreSQL: LOCK TABLE ... IN EXCLUSIVE MODE in another
+    session (reads go on as well, writes wait).
     """
     from kundweb.extensions import db
 
