@@ -125,6 +125,10 @@ class Config:
     AUDIT_SEAL_KEY_FILE = os.environ.get("KUNDWEB_AUDIT_SEAL_KEY_FILE")
     AUDIT_CHECKPOINT_FILE = os.environ.get("KUNDWEB_AUDIT_CHECKPOINT_FILE")
 
+    # How long the browser waits for an htmx request before telling the person it did not get
+    # through (and offering a retry). Below SQLite's 10 s busy timeout: a locked database is
+    # named before the agent has moved on.
+    HTMX_TIMEOUT_SECONDS = float(os.environ.get("KUNDWEB_HTMX_TIMEOUT_SECONDS", "8"))
     # How often open pages ask whether the crisis banner changed.
     CRISIS_POLL_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_POLL_SECONDS", "20"))
     # How old the published messages' times and texts may be in one web process; an edit

@@ -1,8 +1,9 @@
 """Swedish error pages (JSON under /api/), and 503 when the database is unreachable."""
 import logging
 
-from flask import jsonify, make_response, render_template, request
+from flask import g, has_request_context, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -18,9 +19,15 @@ MESSAGES = {
     429: ("För många försök", "Vänta en stund och försök igen."),
     500: ("Något gick fel", "Ett oväntat fel inträffade. Felet har loggats. Försök igen om en stund."),
     503: ("Tjänsten är inte tillgänglig",
-          "Kundweb når inte sin databas just nu. Inget av det du gjort har gått förlorat, "
-          "men det går inte att spara eller visa uppgifter förrän databasen svarar igen. Försök om en stund."),
+          "Kundweb når inte sin databas just nu, så uppgifter kan inte visas eller sparas. "
+          "Försök igen om en stund."),
 }
+# A 503 on a form post: what the person sent was not saved, and they must know to send it again.
+NOT_SAVED = ("Kundweb når inte sin databas just nu, så det du skickade är inte sparat. "
+             "Gå tillbaka till formuläret (det du skrev finns oftast kvar där) och försök igen om en stund.")
+# A 503 after this request had committed: the save went through, only what followed failed.
+SAVED_THEN_FAILED = ("Kundweb tappade kontakten med sin databas efter att det du skickade hade sparats. "
+                     "Kontrollera att det syns innan du skickar det igen, när Kundweb svarar igen.")
 
 
 def init_app(app):
@@ -30,6 +37,16 @@ def init_app(app):
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(InterfaceError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)
+    from kundweb.extensions import db
+
+    # Only a flag per commit, no query: the 503 page must know whether this request saved anything.
+    if not event.contains(db.session, "after_commit", _note_commit):  # one Session class for every app
+        event.listen(db.session, "after_commit", _note_commit)
+
+
+def _note_commit(session):
+    if has_request_context():
+        g.kundweb_committed = True
 
 
 def error_response(status, detail=None):
@@ -74,7 +91,9 @@ def handle_untrusted_host(error):
 def handle_database_down(error):
     log.error("database unavailable: %s", error)
     _rollback_quietly()
-    return error_response(503)
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return error_response(503)
+    return error_response(503, SAVED_THEN_FAILED if g.get("kundweb_committed") else NOT_SAVED)
 
 
 def handle_unexpected(error):

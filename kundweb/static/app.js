@@ -18,6 +18,103 @@
     }
   });
 
+  // Requests that fail. htmx swaps no 4xx/5xx answer (see base.html) and gives up after
+  // htmx.config.timeout, so without this a failed save would look as if nothing happened and
+  // the agent would move on. The message goes next to the form (or the element that asked),
+  // in an alert; the form keeps what was typed, because nothing was swapped. "Försök igen"
+  // sends the same form again with the same hidden submission key, so a save that did get
+  // through after all (a timeout while the server still waited for a lock) is not made twice.
+  function failureReason(kind, status) {
+    if (kind === "timeout") {
+      return "Kundweb svarade inte inom " + Math.round(htmx.config.timeout / 1000) + " sekunder.";
+    }
+    if (kind === "network") {
+      return "Webbläsaren kunde inte nå Kundweb: nätverket eller servern svarar inte.";
+    }
+    switch (status) {
+      case 503: return "Kundweb når inte databasen just nu.";
+      case 400: return "Formuläret hade gått ut. Ladda om sidan och fyll i det igen.";
+      case 401:
+      case 403: return "Du är utloggad eller saknar behörighet. Ladda om sidan.";
+      case 413: return "Det som skickades är för stort.";
+      case 429: return "För många försök på kort tid. Vänta en stund.";
+      default: return "Servern svarade med ett fel (felkod " + status + ").";
+    }
+  }
+
+  function failureText(kind, status, verb, elt) {
+    var reason = failureReason(kind, status);
+    if (verb === "get") {
+      return "Innehållet kunde inte hämtas. " + reason + " Försök igen om en stund.";
+    }
+    if (kind === "timeout") {
+      // The server may still finish the save; only a submission key makes the retry safe to promise.
+      var keyed = elt.querySelector && elt.querySelector("input[name='submission_key']");
+      return "Det är inte sparat ännu. " + reason + " Det du skrev finns kvar. " + (keyed
+        ? "Tryck Försök igen: hann det sparas ändå, sparas det inte två gånger."
+        : "Kontrollera om det hann sparas innan du försöker igen.");
+    }
+    return "Det är inte sparat. " + reason + " Det du skrev finns kvar, försök igen.";
+  }
+
+  function removeFailure(elt) {
+    var next = elt.nextElementSibling;
+    if (next && next.classList.contains("request-failure")) {
+      next.remove();
+    }
+  }
+
+  function retryRequest(elt, requestConfig) {
+    if (elt.tagName === "FORM") {
+      var submitter = requestConfig.triggeringEvent && requestConfig.triggeringEvent.submitter;
+      elt.requestSubmit(submitter && submitter.form === elt ? submitter : undefined);
+    } else {
+      htmx.ajax(requestConfig.verb, requestConfig.path, {source: elt});
+    }
+  }
+
+  function showFailure(kind, event) {
+    var elt = event.detail.elt;
+    var requestConfig = event.detail.requestConfig;
+    // A poll tries again by itself at its next turn: no message for that.
+    if (!elt || !requestConfig || /^\s*every\s/.test(elt.getAttribute("hx-trigger") || "")) {
+      return;
+    }
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var verb = (requestConfig.verb || "get").toLowerCase();
+    removeFailure(elt);
+    var region = document.createElement("div");
+    region.className = "notice notice--error request-failure";
+    region.setAttribute("role", "alert");
+    elt.insertAdjacentElement("afterend", region);
+    var text = document.createElement("p");
+    text.textContent = failureText(kind, status, verb, elt);
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.textContent = "Försök igen";
+    button.addEventListener("click", function () {
+      region.remove();
+      retryRequest(elt, requestConfig);
+    });
+    region.appendChild(text);
+    region.appendChild(button);
+    // After a save, the focus was on what saved it: move it to the retry, so Enter tries again.
+    // A search-as-you-type keeps the focus where the person is typing.
+    if (verb !== "get") {
+      button.focus();
+    }
+  }
+
+  document.addEventListener("htmx:responseError", function (event) { showFailure("response", event); });
+  document.addEventListener("htmx:sendError", function (event) { showFailure("network", event); });
+  document.addEventListener("htmx:timeout", function (event) { showFailure("timeout", event); });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful && event.detail.elt && event.detail.elt.isConnected) {
+      removeFailure(event.detail.elt);
+    }
+  });
+
   // Enquiry logging. Controls that only work with JavaScript (the category search) are
   // hidden in the HTML and shown here, also in content htmx swaps in.
   document.addEventListener("htmx:load", function (event) {
