@@ -47,6 +47,11 @@ def load_config(app, config):
         # A ping before each use finds connections a database server dropped; a SQLite
         # file has no server, and the ping was a statement more on every request.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        lock_timeout_ms = int(app.config["DATABASE_LOCK_TIMEOUT_SECONDS"] * 1000)
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **options, "connect_args": {**options.get("connect_args", {}), "options": f"-c lock_timeout={lock_timeout_ms}"}}
     if config_class is CONFIGS["production"]:
         check_production_config(app.config)
         app.config["TRUSTED_HOSTS"] = production_trusted_hosts(app.config)

@@ -37,6 +37,10 @@ class Config:
     SECRET_KEY = os.environ.get("KUNDWEB_SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get("KUNDWEB_DATABASE_URL")  # None: SQLite in instance/
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL: how long a statement may wait for a lock before it gives up (SQLite's busy
+    # timeout is the same 10 s). Without it a worker waits for ever behind a stuck transaction,
+    # and the person saving is never told that nothing was saved.
+    DATABASE_LOCK_TIMEOUT_SECONDS = float(os.environ.get("KUNDWEB_DATABASE_LOCK_TIMEOUT_SECONDS", "10"))
 
     # Directory. An empty LDAP_URL means demo mode: the in-process demo directory.
     LDAP_URL = os.environ.get("KUNDWEB_LDAP_URL", "")
