@@ -66,6 +66,8 @@ ACTIONS = {
     "crisis.ended": "Krismeddelande avslutat",
     "crisis.script_added": "Samtalsstöd tillagt",
     "crisis.script_removed": "Samtalsstöd borttaget",
+    "crisis.script_edited": "Samtalsstöd ändrat",
+    "crisis.script_moved": "Samtalsstöd flyttat",
     "crisis.start_notified": "E-post om kris skickad",
     "crisis.subscribed": "Prenumeration på krisinformation",
     "crisis.unsubscribed": "Prenumeration avslutad",

@@ -73,7 +73,9 @@ def _undoable(enquiry, now):
 
 
 def _page(form, status=200, **extra):
-    return render("enquiries/log.html", fragment="enquiries/_logger.html", target=LOGGER,
+    # The crisis scripts panel is beside the form, never in the fragment: saves do not read it.
+    panel = None if wants_fragment(LOGGER) else crisis.scripts_panel()
+    return render("enquiries/log.html", fragment="enquiries/_logger.html", target=LOGGER, crisis_panel=panel,
                   **_logger_context(form, **extra)), status
 
 
