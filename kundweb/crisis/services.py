@@ -196,6 +196,14 @@ def get_message(message_id):
     return message
 
 
+def titles(message_ids):
+    """{id: title} of the given messages (for reports that name them)."""
+    if not message_ids:
+        return {}
+    return dict(db.session.execute(db.select(CrisisMessage.id, CrisisMessage.title)
+                                   .where(CrisisMessage.id.in_(set(message_ids)))).all())
+
+
 def hours_extensions_between(start, end, today, default_days):
     """Opening-hours extensions of published messages whose time touches the dates start..end.
 

@@ -7,6 +7,7 @@ from kundweb.auth.decorators import current_actor, role_required
 from kundweb.crisis import bp, services
 from kundweb.crisis.forms import MessageForm, ScheduleForm, ScriptForm, SubscriptionForm
 from kundweb.database import utcnow
+from kundweb.enquiries import services as enquiry_services
 from kundweb.web import public_read_api, render, submit_form
 
 
@@ -93,7 +94,8 @@ def _show(message, schedule_form=None, script_form=None, status=200):
     return render("crisis/show.html", message=message, now=now, status_code=message.status(now),
                   schedule_form=schedule_form or ScheduleForm(formdata=None, starts_at=message.starts_at,
                                                               ends_at=message.ends_at),
-                  script_form=script_form or ScriptForm(formdata=None), body_html=services.body_html), status
+                  script_form=script_form or ScriptForm(formdata=None), body_html=services.body_html,
+                  enquiry_report=enquiry_services.crisis_report(message.id)), status
 
 
 @bp.route("/kris/<int:message_id>/andra", methods=["GET", "POST"])

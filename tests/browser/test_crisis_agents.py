@@ -1,4 +1,6 @@
 """Agents running a crisis in a real browser: the scripts panel beside their work, live, and the crisis tag kept."""
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
@@ -113,3 +115,37 @@ def test_the_crisis_tag_stays_chosen_from_save_to_save(app, page):
     with app.app_context():
         assert [e.crisis_id for e in db.session.scalars(db.select(Enquiry).order_by(Enquiry.id))] == \
             [message_id, message_id, None]
+
+
+def test_communicator_reorders_and_edits_scripts_and_sees_the_crisis_enquiries(app, page, axe_check):
+    from kundweb.audit.services import Actor
+    from kundweb.crisis import services as crisis
+    from kundweb.enquiries import services as enquiries
+
+    message_id = _crisis_with_script(app)
+    with app.app_context():
+        crisis.add_script(Actor("cecilia", frozenset({"communicator"})), message_id, "Var finns vatten?",
+                          "Vid Stadshuset.")
+        category = enquiries.categories()[0].id
+        for channel in ("telefon", "telefon", "epost"):
+            enquiries.log_enquiry(Actor("bertil", frozenset({"agent"})),
+                                  enquiries.EnquiryInput(channel, category, "direct", crisis_id=message_id),
+                                  [message_id])
+    communicator = log_in(page, "communicator")
+    communicator.goto(f"/kris/{message_id}")
+    scripts = communicator.get_by_role("region", name="Frågor och svar för Kundtjänst")
+    scripts.get_by_role("button", name=re.compile(r"Flytta upp\W+Var finns vatten")).click()
+    expect(communicator.get_by_text("Ordningen är ändrad.")).to_be_visible()
+    expect(scripts.locator("dt").first).to_have_text("Var finns vatten?")
+    scripts.get_by_role("link", name=re.compile(r"Ändra\W+Var finns vatten")).click()
+    answer = communicator.get_by_label("Förberett svar")
+    answer.fill("Vid Stadshuset och Kulturens hus.")
+    answer.press("Tab")
+    communicator.keyboard.press("Enter")
+    expect(communicator.get_by_text("Frågan är ändrad")).to_be_visible()
+    expect(scripts).to_contain_text("Vid Stadshuset och Kulturens hus.")
+    report = communicator.locator("#crisis-enquiries")
+    expect(report).to_contain_text("3 ärenden")
+    expect(report.get_by_role("table", name="Ärenden per kanal")).to_contain_text("Telefon")
+    axe_check(communicator, "the crisis message page with scripts and the enquiry report")
+    screenshot(communicator, "crisis_message_scripts_and_report")
