@@ -36,7 +36,8 @@ def test_a_script_is_edited_and_the_change_audited_with_before_and_after(app_con
     assert (script.question, script.answer) == ("Får jag dricka vattnet?", "Koka det först.")
     (event,) = _events("crisis.script_edited")
     assert event.actor == "cecilia" and event.object_id == str(message_id)
-    assert event.details["before"] == {"question": "Kan jag dricka vattnet?", "answer": "Svar på Kan jag dricka vattnet?"}
+    assert event.details["before"] == {"question": "Kan jag dricka vattnet?",
+                                       "answer": "Svar på Kan jag dricka vattnet?"}
     assert event.details["after"] == {"question": "Får jag dricka vattnet?", "answer": "Koka det först."}
 
 
