@@ -287,19 +287,64 @@ def test_the_answer_resets_the_parts_the_agent_filled_in(app, login_as, category
         assert "value=" not in search  # the search box emptied
 
 
-def test_the_answer_brings_an_active_crisis_question(app, login_as, category):
+def _active_crisis(app, title="Storm"):
     with app.app_context():
         communicator = Actor("cecilia", frozenset({"communicator"}))
-        message = crisis.create_message(communicator, crisis.MessageInput("Storm", "Stanna inne.", "warning"))
+        message = crisis.create_message(communicator, crisis.MessageInput(title, "Stanna inne.", "warning"))
         crisis.publish_now(communicator, message.id)
-        message_id = message.id
+        return message.id
+
+
+def _crisis_part(html):
+    return html.split('id="enquiry-crisis"')[1].split("</fieldset>")[0]
+
+
+def test_the_answer_brings_an_active_crisis_question_with_the_tag_kept(app, login_as, category):
+    """The crisis tag stays chosen after a save, the way channel and category do."""
+    message_id = _active_crisis(app)
     client = login_as("agent")
     html = client.post("/arenden", data=_form(client, category.id, crisis=str(message_id)),
                        headers=HTMX).get_data(as_text=True)
-    crisis_part = html.split('id="enquiry-crisis"')[1].split("</div>\n<div")[0]
-    assert "Ja: Storm" in crisis_part and 'id="crisis-none" name="crisis" value="" checked' in crisis_part
+    crisis_part = _crisis_part(html)
+    assert "Ja: Storm" in crisis_part
+    assert f'id="crisis-{message_id}" name="crisis" value="{message_id}" checked' in crisis_part
+    assert 'value="" checked' not in crisis_part
     with app.app_context():
         assert db.session.scalar(db.select(Enquiry.crisis_id)) == message_id
+
+
+def test_the_crisis_tag_stays_until_the_agent_changes_it(app, login_as, category):
+    message_id = _active_crisis(app)
+    client = login_as("agent")
+    client.post("/arenden", data=_form(client, category.id, crisis=str(message_id)), headers=HTMX)
+    # A fresh page (a reload, or the redirect without JavaScript) keeps it too.
+    assert f'value="{message_id}" checked' in _crisis_part(client.get("/arenden").get_data(as_text=True))
+    html = client.post("/arenden", data=_form(client, category.id, crisis=""), headers=HTMX).get_data(as_text=True)
+    assert 'id="crisis-none" name="crisis" value="" checked' in _crisis_part(html)
+    page = client.get("/arenden").get_data(as_text=True)
+    assert 'id="crisis-none" name="crisis" value="" checked' in _crisis_part(page)
+    with app.app_context():
+        assert [e.crisis_id for e in db.session.scalars(db.select(Enquiry).order_by(Enquiry.id))] == [message_id, None]
+
+
+def test_without_javascript_the_crisis_tag_is_kept_after_the_redirect(app, login_as, category):
+    message_id = _active_crisis(app)
+    client = login_as("agent")
+    response = client.post("/arenden", data=_form(client, category.id, crisis=str(message_id)))
+    assert response.status_code == 302
+    assert f'value="{message_id}" checked' in _crisis_part(client.get("/arenden").get_data(as_text=True))
+
+
+def test_a_kept_crisis_tag_is_dropped_once_the_crisis_has_ended(app, login_as, category):
+    message_id = _active_crisis(app)
+    client = login_as("agent")
+    client.post("/arenden", data=_form(client, category.id, crisis=str(message_id)), headers=HTMX)
+    with app.app_context():
+        crisis.end_now(Actor("cecilia", frozenset({"communicator"})), message_id)
+    other_id = _active_crisis(app, "Strömavbrott")
+    part = _crisis_part(client.get("/arenden").get_data(as_text=True))
+    assert "Ja: Strömavbrott" in part and 'id="crisis-none" name="crisis" value="" checked' in part
+    assert f'value="{other_id}" checked' not in part
 
 
 @pytest.mark.parametrize("state", ["errors", "a-version-from-before"])

@@ -66,6 +66,8 @@ ACTIONS = {
     "crisis.ended": "Krismeddelande avslutat",
     "crisis.script_added": "Samtalsstöd tillagt",
     "crisis.script_removed": "Samtalsstöd borttaget",
+    "crisis.script_edited": "Samtalsstöd ändrat",
+    "crisis.script_moved": "Samtalsstöd flyttat",
     "crisis.start_notified": "E-post om kris lagd i kö",
     "crisis.notice_sent": "E-post om kris skickad",
     "crisis.notice_given_up": "E-post om kris kunde inte skickas",

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 MAX_TITLE = 200
 MAX_BODY = 5000
+MAX_QUESTION = 300
 # [label](https://…) or a bare https:// address; nothing else becomes markup.
 LINK_PATTERN = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^\s)]{1,500})\)|(https?://[^\s<]{1,500}[^\s<.,;:!?)])")
 
@@ -136,19 +137,51 @@ def active_messages(now=None):
 
 def active_messages_with_scripts(now=None):
     """Active messages that carry agent scripts, as ORM objects with their scripts."""
-    ids = [m.id for m in active_messages(now)]
+    return _with_scripts(active_messages(now))
+
+
+def _with_scripts(active):
+    ids = [m.id for m in active]
     if not ids:
         return []
     rows = db.session.scalars(db.select(CrisisMessage).where(CrisisMessage.id.in_(ids))).all()
     by_id = {m.id: m for m in rows}
-    return [by_id[i] for i in ids if by_id[i].scripts]
+    return [by_id[i] for i in ids if i in by_id and by_id[i].scripts]
 
 
-def etag_for(messages):
-    """Changes whenever a message starts, ends or is edited (unquoted; Werkzeug quotes it)."""
-    basis = ";".join(f"{m.id}:{m.updated_at.timestamp()}:{m.ends_at.timestamp() if m.ends_at else ''}"
-                     for m in messages)
+def etag_for(messages, variant=""):
+    """Changes whenever a message starts, ends or is edited (unquoted; Werkzeug quotes it).
+
+    Every change to a message's scripts touches its updated_at, so the ETag follows the
+    scripts too. `variant` names a different body for the same messages (the agents'
+    banner with scripts), so a cache never answers one with the other.
+    """
+    basis = variant + ";".join(f"{m.id}:{m.updated_at.timestamp()}:{m.ends_at.timestamp() if m.ends_at else ''}"
+                               for m in messages)
     return hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+SCRIPTS_VARIANT = "scripts|"
+
+
+@dataclass(frozen=True)
+class ScriptsPanel:
+    """The agents' side panel: active messages with scripts, and the ETag its poll starts from."""
+
+    messages: list
+    etag: str
+
+
+def scripts_panel(now=None):
+    """The scripts panel beside the agents' work; the ORM query runs only while a crisis is active."""
+    active = active_messages(now)
+    return ScriptsPanel(_with_scripts(active), etag_for(active, SCRIPTS_VARIANT))
+
+
+def banner_with_scripts(now=None):
+    """(active messages, their scripts, ETag) for the agents' banner poll; the scripts are read lazily."""
+    active = active_messages(now)
+    return active, (lambda: _with_scripts(active)), etag_for(active, SCRIPTS_VARIANT)
 
 
 def all_messages(now=None):
@@ -164,6 +197,14 @@ def get_message(message_id):
     if message is None:
         raise MessageNotFound()
     return message
+
+
+def titles(message_ids):
+    """{id: title} of the given messages (for reports that name them)."""
+    if not message_ids:
+        return {}
+    return dict(db.session.execute(db.select(CrisisMessage.id, CrisisMessage.title)
+                                   .where(CrisisMessage.id.in_(set(message_ids)))).all())
 
 
 def hours_extensions_between(start, end, today, default_days):
@@ -297,20 +338,75 @@ def _set_times(actor, message, starts_at, ends_at, action, now):
     return message
 
 
-def add_script(actor, message_id, question, answer, now=None):
-    now = now or utcnow()
-    message = get_message(message_id)
+def _script_text(question, answer):
+    """The stripped question and answer; raises CrisisError when one is missing or too long."""
     question, answer = (question or "").strip(), (answer or "").strip()
     if not question or not answer:
         raise CrisisError("Skriv både frågan och svaret.")
-    if len(question) > 300 or len(answer) > MAX_BODY:
-        raise CrisisError("Frågan får vara högst 300 tecken och svaret högst 5000.")
+    if len(question) > MAX_QUESTION or len(answer) > MAX_BODY:
+        raise CrisisError(f"Frågan får vara högst {MAX_QUESTION} tecken och svaret högst {MAX_BODY}.")
+    return question, answer
+
+
+def add_script(actor, message_id, question, answer, now=None):
+    now = now or utcnow()
+    message = get_message(message_id)
+    question, answer = _script_text(question, answer)
     script = CrisisScript(question=question, answer=answer, position=len(message.scripts))
     message.scripts.append(script)
     _touch(message, actor, now)
     db.session.flush()
     audit.record("crisis.script_added", actor, "crisis_message", message.id,
                  {"script_id": script.id, "question": question, "answer": answer}, now)
+    _commit_change()
+    return script
+
+
+def _changeable_script(message_id, script_id, now):
+    """The message and its script, if the message has not ended; raises CrisisError."""
+    message = get_message(message_id)
+    if message.status(now) == "ended":
+        raise CrisisError("Meddelandet har avslutats och dess frågor kan inte ändras.")
+    script = next((s for s in message.scripts if s.id == script_id), None)
+    if script is None:
+        raise CrisisError("Frågan finns inte längre.")
+    return message, script
+
+
+def edit_script(actor, message_id, script_id, question, answer, now=None):
+    """Change a script's question and answer; agents' open pages get it at their next poll. Raises CrisisError."""
+    now = now or utcnow()
+    message, script = _changeable_script(message_id, script_id, now)
+    question, answer = _script_text(question, answer)
+    before = {"question": script.question, "answer": script.answer}
+    script.question, script.answer = question, answer
+    # The banner's ETag is made of the messages' updated_at: touching the message is what
+    # makes every open page fetch the changed script.
+    _touch(message, actor, now)
+    audit.record("crisis.script_edited", actor, "crisis_message", message.id,
+                 {"script_id": script.id, "before": before, "after": {"question": question, "answer": answer}}, now)
+    _commit_change()
+    return script
+
+
+def move_script(actor, message_id, script_id, direction, now=None):
+    """Move a script one place "up" or "down" in the agents' list; audited. Raises CrisisError."""
+    now = now or utcnow()
+    message, script = _changeable_script(message_id, script_id, now)
+    ordered = list(message.scripts)
+    index = ordered.index(script)
+    new_index = index - 1 if direction == "up" else index + 1
+    if new_index < 0:
+        raise CrisisError("Frågan är redan först.")
+    if new_index >= len(ordered):
+        raise CrisisError("Frågan är redan sist.")
+    ordered.insert(new_index, ordered.pop(index))
+    # Numbered afresh: removals leave gaps, and a swap of gapped numbers could tie.
+    for position, each in enumerate(ordered):
+        each.position = position
+    _touch(message, actor, now)
+    audit.record("crisis.script_moved", actor, "crisis_message", message.id,
+                 {"script_id": script.id, "question": script.question, "from": index + 1, "to": new_index + 1}, now)
     _commit_change()
     return script
 

@@ -7,17 +7,18 @@ from kundweb.auth.decorators import current_actor, role_required
 from kundweb.crisis import bp, services
 from kundweb.crisis.forms import MessageForm, ScheduleForm, ScriptForm, SubscriptionForm
 from kundweb.database import utcnow
+from kundweb.enquiries import services as enquiry_services
 from kundweb.external_urls import external_url, tag_uri
 from kundweb.web import public_read_api, render, submit_form
 
 
-def _conditional(response_body_factory, etag, mimetype, cache_control):
+def _conditional(response_body_factory, etag, mimetype, cache_control, kind=None):
     """Answer 304 when the client already has this ETag; the body is built once per change."""
     # Weak comparison: nginx's gzip turns "x" into W/"x", and the content is the same.
     if request.if_none_match.contains_weak(etag):
         response = make_response("", 304)
     else:
-        body = services.schedule_cache().rendered(request.endpoint, etag, response_body_factory)
+        body = services.schedule_cache().rendered(kind or request.endpoint, etag, response_body_factory)
         response = make_response(body)
         response.mimetype = mimetype
     response.set_etag(etag)
@@ -27,7 +28,17 @@ def _conditional(response_body_factory, etag, mimetype, cache_control):
 
 @bp.route("/kris/banner")
 def banner():
-    """The banner fragment every page polls. Public: crisis information is public anyway."""
+    """The banner fragment every page polls. Public: crisis information is public anyway.
+
+    The agents' work pages ask with `manus=1`: for agents the answer then also brings the
+    scripts panel's list out of band, so a script added or changed during the crisis shows
+    up within one poll. The scripts are internal, so others get the plain banner.
+    """
+    if request.args.get("manus") and current_user.is_authenticated and current_user.has_role("agent"):
+        messages, scripts, etag = services.banner_with_scripts()
+        return _conditional(lambda: render_template("crisis/_banner_with_scripts.html", crisis_messages=messages,
+                                                    crisis_scripts=scripts()),
+                            etag, "text/html", "private, no-cache", kind="crisis.banner+scripts")
     messages = services.active_messages()
     etag = services.etag_for(messages)
     return _conditional(lambda: render_template("crisis/_banner.html", crisis_messages=messages, crisis_etag=etag),
@@ -85,7 +96,8 @@ def _show(message, schedule_form=None, script_form=None, status=200):
     return render("crisis/show.html", message=message, now=now, status_code=message.status(now),
                   schedule_form=schedule_form or ScheduleForm(formdata=None, starts_at=message.starts_at,
                                                               ends_at=message.ends_at),
-                  script_form=script_form or ScriptForm(formdata=None), body_html=services.body_html), status
+                  script_form=script_form or ScriptForm(formdata=None), body_html=services.body_html,
+                  enquiry_report=enquiry_services.crisis_report(message.id)), status
 
 
 @bp.route("/kris/<int:message_id>/andra", methods=["GET", "POST"])
@@ -139,6 +151,34 @@ def add_script(message_id):
 def remove_script(message_id, script_id):
     return _act(message_id, lambda actor, mid: services.remove_script(actor, mid, script_id),
                 "Frågan är borttagen.")
+
+
+@bp.route("/kris/<int:message_id>/manus/<int:script_id>/andra", methods=["GET", "POST"])
+@role_required("communicator")
+def edit_script(message_id, script_id):
+    message = _get_or_404(message_id)
+    script = next((s for s in message.scripts if s.id == script_id), None) or abort(404)
+    form = ScriptForm(obj=script)
+    done = submit_form(form, lambda: services.edit_script(current_actor(), message.id, script.id, form.question.data,
+                                                          form.answer.data),
+                       services.CrisisError, "Frågan är ändrad och syns för Kundtjänst vid nästa uppdatering.",
+                       url_for("crisis.show", message_id=message.id, _anchor="scripts"))
+    return done or (render("crisis/script_edit.html", form=form, message=message, script=script),
+                    400 if form.is_submitted() else 200)
+
+
+@bp.route("/kris/<int:message_id>/manus/<int:script_id>/<any(upp, ned):direction>", methods=["POST"])
+@role_required("communicator")
+def move_script(message_id, script_id, direction):
+    """One place up or down: a plain form button, so it works without JavaScript."""
+    message = _get_or_404(message_id)
+    try:
+        services.move_script(current_actor(), message.id, script_id, "up" if direction == "upp" else "down")
+    except services.CrisisError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Ordningen är ändrad.", "success")
+    return redirect(url_for("crisis.show", message_id=message.id, _anchor="scripts"))
 
 
 @bp.route("/kris/prenumeration", methods=["POST"])

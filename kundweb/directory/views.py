@@ -9,6 +9,7 @@ from kundweb.audit.services import Actor
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.caching import per_app
 from kundweb.companies import services as companies
+from kundweb.crisis import services as crisis
 from kundweb.database import utcnow
 from kundweb.directory import bp, services, sync
 from kundweb.directory.forms import AdminContactForm, ContactForm, FunctionForm
@@ -31,8 +32,11 @@ def search():
     # Municipal companies the query names, and the companies owning the hits' units: where their customers turn.
     company_notes = companies.search_notes(query if results.searched else "",
                                            [hit.unit for hit in results.hits if hit.kind == "function"])
+    # The crisis scripts panel is beside the results: only the whole page reads it, never a search as you type.
+    panel = None if wants_fragment("directory-results") else crisis.scripts_panel()
     return render("directory/search.html", fragment="directory/_results.html", target="directory-results",
-                  q=query, results=results, linked_hits=_linked(results.hits), company_notes=company_notes, oob=True)
+                  q=query, results=results, linked_hits=_linked(results.hits), company_notes=company_notes, oob=True,
+                  crisis_panel=panel)
 
 
 # Entry URLs remembered per process: about one per person and functional entry.

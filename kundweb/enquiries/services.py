@@ -7,8 +7,9 @@ audit log: it is kept for good, and notes must be purgeable.
 """
 import hashlib
 import secrets
+from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
@@ -244,6 +245,54 @@ def counts_today(username, now=None):
     today = stored_date(local_day(now or utcnow()), engine.dialect.name)
     mine, team = _COUNTS_TODAY.first(engine, {"agent": username, "today": today})
     return Counts(mine, team)
+
+
+@dataclass(frozen=True)
+class CrisisReport:
+    """What a crisis brought to Kundcenter: counts only, never notes or agents."""
+
+    total: int
+    by_hour: list  # [(the hour's start in Europe/Stockholm, count)], in time order
+    by_channel: list  # [(label, count)] in the form's order
+    by_category: list  # [(label, count)], most first
+    by_outcome: list  # [(label, count)] in the form's order
+
+
+def crisis_report(crisis_id):
+    """The enquiries tagged with crisis message `crisis_id`, counted by hour, channel, category and outcome."""
+    rows = db.session.execute(
+        select(Enquiry.created_at, Enquiry.channel, EnquiryCategory.group_name, EnquiryCategory.name, Enquiry.outcome)
+        .join(EnquiryCategory, Enquiry.category_id == EnquiryCategory.id)
+        .where(Enquiry.crisis_id == crisis_id)).all()
+    # Hours are counted in UTC and shown in local time: Swedish offsets are whole hours, and the
+    # repeated hour in October stays two hours instead of one doubled.
+    hours = Counter(row.created_at.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+                    for row in rows)
+    channels = Counter(row.channel for row in rows)
+    categories = Counter(f"{row.group_name}: {row.name}" for row in rows)
+    outcomes = Counter(row.outcome for row in rows)
+    return CrisisReport(
+        total=len(rows),
+        by_hour=[(hour.astimezone(STOCKHOLM), count) for hour, count in sorted(hours.items())],
+        by_channel=[(label, channels[key]) for key, label in CHANNELS.items() if channels[key]],
+        by_category=sorted(categories.items(), key=lambda item: (-item[1], item[0])),
+        by_outcome=[(label, outcomes[key]) for key, label in OUTCOMES.items() if outcomes[key]],
+    )
+
+
+def crisis_counts(months):
+    """{(month, crisis id): {channel: count}} of the enquiries tagged with a crisis in `months` (YYYY-MM)."""
+    months = sorted(set(months))
+    if not months:
+        return {}
+    rows = db.session.execute(
+        select(Enquiry.month, Enquiry.crisis_id, Enquiry.channel, func.count())
+        .where(Enquiry.crisis_id.is_not(None), Enquiry.month.in_(months))
+        .group_by(Enquiry.month, Enquiry.crisis_id, Enquiry.channel))
+    counts = {}
+    for month, crisis_id, channel, count in rows:
+        counts.setdefault((month, crisis_id), {})[channel] = count
+    return counts
 
 
 def purge_notes(retention_days, now=None):

@@ -13,20 +13,34 @@ from kundweb.web import render, submit_form, wants_fragment
 LOGGER = "enquiry-logger"
 
 
-def _fresh_form(last=None):
-    """An empty form for the next enquiry, with the agent's last channel and category already chosen."""
+def _fresh_form(last=None, crisis_messages=()):
+    """An empty form for the next enquiry, with the agent's last channel, category and crisis tag
+    (while that crisis is still active) already chosen."""
     form = EnquiryForm(formdata=None, channel=last.channel if last else None,
-                       category=last.category_id if last and last.category.active else None)
+                       category=last.category_id if last and last.category.active else None,
+                       crisis=_kept_crisis(last, crisis_messages))
     form.submission_key.data = services.new_submission_key()
     return form
 
 
-def _reset(form, saved):
-    """The posted form made ready for the next enquiry: channel and category stay, the rest is cleared.
+def _kept_crisis(last, crisis_messages):
+    """The crisis tag of the agent's last enquiry, as the form's value, if that crisis is still active.
+
+    During a crisis most calls concern it: resetting the tag to "Nej" after each save made
+    agents tag every call again, and untagged calls vanished from the crisis report.
+    """
+    if last is None or last.crisis_id is None or last.crisis_id not in {m.id for m in crisis_messages}:
+        return None
+    return str(last.crisis_id)
+
+
+def _reset(form, saved, crisis_messages):
+    """The posted form made ready for the next enquiry: channel, category and crisis tag stay, the rest is cleared.
 
     Cheaper than building a second form on every save.
     """
-    form.outcome.data, form.target.data, form.crisis.data = "direct", None, None
+    form.outcome.data, form.target.data = "direct", None
+    form.crisis.data = _kept_crisis(saved, crisis_messages)
     for field in (form.wait, form.note):
         field.data, field.raw_data = None, None
     form.channel.data, form.category.data = saved.channel, saved.category_id
@@ -59,7 +73,9 @@ def _undoable(enquiry, now):
 
 
 def _page(form, status=200, **extra):
-    return render("enquiries/log.html", fragment="enquiries/_logger.html", target=LOGGER,
+    # The crisis scripts panel is beside the form, never in the fragment: saves do not read it.
+    panel = None if wants_fragment(LOGGER) else crisis.scripts_panel()
+    return render("enquiries/log.html", fragment="enquiries/_logger.html", target=LOGGER, crisis_panel=panel,
                   **_logger_context(form, **extra)), status
 
 
@@ -84,10 +100,10 @@ def _saved(form, saved, crisis_messages, now):
     """
     choices = services.choices()
     if form.form_state.data and form.form_state.data != choices.version:
-        return _page(_reset(form, saved), saved=saved, now=now, crisis_messages=crisis_messages)
+        return _page(_reset(form, saved, crisis_messages), saved=saved, now=now, crisis_messages=crisis_messages)
     reset = _changed_parts(form)
-    html = render_template("enquiries/_saved.html", form=_reset(form, saved), reset=reset, saved=saved,
-                           undo=saved if _undoable(saved, now) else None, crisis_messages=crisis_messages,
+    html = render_template("enquiries/_saved.html", form=_reset(form, saved, crisis_messages), reset=reset,
+                           saved=saved, undo=saved if _undoable(saved, now) else None, crisis_messages=crisis_messages,
                            counts=services.counts_today(current_user.username, now),
                            categories=choices.categories, targets=choices.targets, outcomes=OUTCOMES)
     # The new undo line replaces the old one; everything else in the answer is out of band.
@@ -97,7 +113,10 @@ def _saved(form, saved, crisis_messages, now):
 @bp.route("/arenden")
 @role_required("agent")
 def log_page():
-    return _page(_fresh_form(services.last_enquiry(current_user.username)))
+    now = utcnow()
+    crisis_messages = crisis.active_messages(now)
+    return _page(_fresh_form(services.last_enquiry(current_user.username), crisis_messages), now=now,
+                 crisis_messages=crisis_messages)
 
 
 @bp.route("/arenden", methods=["POST"])
@@ -132,13 +151,13 @@ def undo(enquiry_id):
         enquiry = services.undo_last(current_actor(), enquiry_id, current_app.config["ENQUIRY_UNDO_SECONDS"])
     except services.EnquiryError as exc:
         if wants_fragment(LOGGER):
-            form = _fresh_form(services.last_enquiry(current_user.username))
+            form = _fresh_form(services.last_enquiry(current_user.username), crisis.active_messages())
             form.form_errors.append(str(exc))
             return _page(form)
         flash(str(exc), "error")
     else:
         if wants_fragment(LOGGER):
-            return _page(_fresh_form(enquiry), undone=enquiry)
+            return _page(_fresh_form(enquiry, crisis.active_messages()), undone=enquiry)
         flash("Ärendet är borttaget.", "success")
     return redirect(url_for("enquiries.log_page"))
 

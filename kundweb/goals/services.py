@@ -15,7 +15,9 @@ from sqlalchemy import delete, func, select
 
 from kundweb.audit import services as audit
 from kundweb.database import utcnow
-from kundweb.enquiries.models import Enquiry, EnquiryCategory
+from kundweb.crisis import services as crisis_services
+from kundweb.enquiries import services as enquiry_services
+from kundweb.enquiries.models import CHANNELS, Enquiry, EnquiryCategory
 from kundweb.extensions import db
 from kundweb.goals import imports, kpi
 from kundweb.goals.models import GoalImport, GoalTarget, MonthClose, SurveyMonth, TelephonyDay, WebAssessment
@@ -500,6 +502,7 @@ def web_assessments():
 
 CSV_HEADER = ["Period", "Mål", "Resultat (%)", "Målnivå", "Uppfyllt", "Täljare", "Nämnare",
               "Jämförelse året innan (%)", "Fastställd"]
+CRISIS_CSV_HEADER = ["Period", "Krismeddelande", "Ärenden", *CHANNELS.values()]
 
 
 def csv_number(value):
@@ -533,7 +536,47 @@ def export_csv(first, last, now=None):
                              {True: "Ja", False: "Nej", None: "Ingen data"}[result.met],
                              csv_number(result.numerator), csv_number(result.denominator),
                              csv_number(result.previous), "Ja" if final else "Nej, preliminär"])
+    crisis_rows = _crisis_csv_rows(groups)
+    if crisis_rows:
+        # A section of its own after an empty row: the goal rows above keep their columns.
+        writer.writerow([])
+        writer.writerow(CRISIS_CSV_HEADER)
+        writer.writerows(crisis_rows)
     return "\ufeff" + out.getvalue()
+
+
+def _crisis_counts_by_message(counts, months):
+    """{crisis id: {channel: count}} summed over `months`, from enquiries.crisis_counts."""
+    wanted, summed = set(months), {}
+    for (month, crisis_id), channels in counts.items():
+        if month in wanted:
+            total = summed.setdefault(crisis_id, dict.fromkeys(CHANNELS, 0))
+            for channel, count in channels.items():
+                total[channel] = total.get(channel, 0) + count
+    return summed
+
+
+def _crisis_csv_rows(groups):
+    """Per period of the CSV, each crisis message's tagged enquiries, in all and per channel."""
+    counts = enquiry_services.crisis_counts({m for _, group in groups for m in group})
+    if not counts:
+        return []
+    names = crisis_services.titles({crisis_id for _, crisis_id in counts})
+    rows = []
+    for label, group in groups:
+        for crisis_id, channels in sorted(_crisis_counts_by_message(counts, group).items()):
+            rows.append([label, names.get(crisis_id, f"Meddelande {crisis_id}"), sum(channels.values()),
+                         *(channels.get(channel, 0) for channel in CHANNELS)])
+    return rows
+
+
+def public_crisis_counts(months):
+    """The results API's crisis field: per crisis message, its tagged enquiries in `months`, counts only."""
+    summed = _crisis_counts_by_message(enquiry_services.crisis_counts(months), months)
+    names = crisis_services.titles(set(summed))
+    return [{"message_id": crisis_id, "title": names.get(crisis_id), "enquiries": sum(channels.values()),
+             "by_channel": channels}
+            for crisis_id, channels in sorted(summed.items())]
 
 
 # --- public results ---------------------------------------------------------------------------
@@ -582,4 +625,6 @@ def public_results_json(year):
         "months": [{"month": m.month, "closed_at": m.closed_at.astimezone(STOCKHOLM).isoformat(),
                     "results": [result_json(r) for r in m.results]} for m in months],
         "closed_months_together": [result_json(r) for r in together],
+        # Added to the contract: enquiries about each crisis in the closed months, aggregated.
+        "crisis": public_crisis_counts([m.month for m in months]),
     }

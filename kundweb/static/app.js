@@ -143,4 +143,61 @@
       elt.form.requestSubmit();
     }
   });
+
+  // The crisis scripts panel beside the agents' work: filtered as the agent types (accents and
+  // case ignored, so "lacka" finds "läcka"), open or closed as the agent last left it, and kept
+  // so when the banner poll brings a new list out of band.
+  var SCRIPTS_CLOSED_KEY = "kundweb.crisisScripts.closed";
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  function filterScripts(panel) {
+    var input = panel.querySelector("[data-scripts-filter]");
+    var words = fold(input ? input.value : "").split(/\s+/).filter(Boolean);
+    var items = panel.querySelectorAll("[data-script]");
+    var shown = 0;
+    for (var i = 0; i < items.length; i++) {
+      var text = fold(items[i].textContent);
+      var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+      items[i].hidden = !match;
+      shown += match ? 1 : 0;
+    }
+    var groups = panel.querySelectorAll("[data-script-group]");
+    for (var j = 0; j < groups.length; j++) {
+      groups[j].hidden = !groups[j].querySelector("[data-script]:not([hidden])");
+    }
+    var status = panel.querySelector("[data-scripts-status]");
+    if (status) {
+      status.textContent = words.length ? shown + " av " + items.length + " frågor visas" : "";
+    }
+    panel.hidden = items.length === 0;
+  }
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail.elt;
+    var panel = root.closest ? root.closest("[data-scripts-panel]") : null;
+    panel = panel || (root.querySelector ? root.querySelector("[data-scripts-panel]") : null);
+    if (!panel) {
+      return;
+    }
+    var details = panel.querySelector("[data-scripts-details]");
+    if (details && root.contains(details)) {  // the page itself, not a new list from the poll
+      try {
+        details.open = window.localStorage.getItem(SCRIPTS_CLOSED_KEY) !== "1";
+      } catch (e) { /* storage blocked: the panel stays open */ }
+    }
+    filterScripts(panel);
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-scripts-filter")) {
+      filterScripts(event.target.closest("[data-scripts-panel]"));
+    }
+  });
+  // "toggle" does not bubble: listen in the capture phase.
+  document.addEventListener("toggle", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-scripts-details")) {
+      try {
+        window.localStorage.setItem(SCRIPTS_CLOSED_KEY, event.target.open ? "0" : "1");
+      } catch (e) { /* storage blocked: not remembered */ }
+    }
+  }, true);
 })();
