@@ -39,13 +39,22 @@ def init_app(app):
     app.register_error_handler(Exception, handle_unexpected)
     from kundweb.extensions import db
 
-    # Only a flag per commit, no query: the 503 page must know whether this request saved anything.
+    # Only flags, no query: the 503 page must know whether this request saved anything.
     if not event.contains(db.session, "after_commit", _note_commit):  # one Session class for every app
+        event.listen(db.session, "after_begin", _note_connection)
         event.listen(db.session, "after_commit", _note_commit)
 
 
-def _note_commit(session):
+def _note_connection(session, transaction, connection):
     if has_request_context():
+        g.kundweb_transaction_on_database = True
+
+
+def _note_commit(session):
+    # A commit that never reached the database (nothing was begun on a connection, e.g. the
+    # database was unreachable from the start) saved nothing: saying "sparat" then would lose
+    # what the person sent.
+    if has_request_context() and g.pop("kundweb_transaction_on_database", False):
         g.kundweb_committed = True
 
 
