@@ -106,6 +106,8 @@ class Config:
     AUDIT_SEAL_KEY_FILE = os.environ.get("KUNDWEB_AUDIT_SEAL_KEY_FILE")
     AUDIT_CHECKPOINT_FILE = os.environ.get("KUNDWEB_AUDIT_CHECKPOINT_FILE")
 
+    # Four-eyes rule: a critical crisis message goes out only after a second communicator approves it.
+    CRISIS_REQUIRE_APPROVAL = _env_bool("KUNDWEB_CRISIS_REQUIRE_APPROVAL", False)
     # How often open pages ask whether the crisis banner changed.
     CRISIS_POLL_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_POLL_SECONDS", "20"))
     # How old the published messages' times and texts may be in one web process; an edit

@@ -1,5 +1,6 @@
 """Crisis information: lifecycle with a controlled clock, banner/JSON/Atom, escaping, access, notifications."""
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -198,8 +199,12 @@ def test_communicator_writes_previews_and_publishes_through_the_ui(app, client, 
     preview = client.get(created.headers["Location"]).get_data(as_text=True)
     assert "Så här ser bannern ut" in preview and "crisis-banner--warning" in preview
     assert "crisis-banner--" not in client.get("/login").get_data(as_text=True)  # still a draft
-    publish_url = created.headers["Location"] + "/publicera"
-    assert client.post(publish_url, data={"csrf_token": token}).status_code == 302
+    confirmation = client.post(created.headers["Location"] + "/publicera", data={"csrf_token": token})
+    assert confirmation.status_code == 200  # publishing asks first (see test_crisis_publish.py)
+    assert "crisis-banner--" not in client.get("/login").get_data(as_text=True)
+    confirm_token = re.search(r'name="token"[^>]*value="([^"]+)"', confirmation.get_data(as_text=True)).group(1)
+    assert client.post(created.headers["Location"] + "/bekrafta",
+                       data={"csrf_token": token, "token": confirm_token}).status_code == 302
     assert "crisis-banner--warning" in client.get("/start/communicator").get_data(as_text=True)
 
 
