@@ -64,3 +64,41 @@ def test_a_past_start_is_confirmed_by_keyboard_before_it_publishes(app, page, ax
     with app.app_context():
         assert services.get_message(message_id).status(utcnow()) == "active"
     assert re.search(r"/kris/\d+$", page.url)
+
+
+def test_four_eyes_a_critical_message_waits_for_a_second_communicator(app, browser, browser_context_args, page,
+                                                                        axe_check, monkeypatch):
+    from kundweb.audit.services import Actor
+    from kundweb.crisis import services
+
+    monkeypatch.setitem(app.config, "CRISIS_REQUIRE_APPROVAL", True)
+    with app.app_context():
+        message_id = services.create_message(Actor("cecilia", frozenset({"communicator"})), services.MessageInput(
+            "Utrym området kring hamnen", "Gasläcka vid hamnen. Håll dig inomhus.", "critical")).id
+    log_in(page, "communicator")
+    page.goto(f"/kris/{message_id}")
+    _tab_to(page, "Publicera nu")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("måste godkännas av en annan kommunikatör")).to_be_visible()
+    _tab_to(page, "Skicka för godkännande")
+    page.keyboard.press("Enter")
+    expect(page.locator(".status-tag--pending")).to_have_text("Väntar på godkännande")
+    expect(page.get_by_text("Du kan inte godkänna ditt eget meddelande.")).to_be_visible()
+    expect(page.get_by_role("button", name="Godkänn och publicera")).to_have_count(0)
+    expect(page.locator("#crisis-banner .crisis-banner")).to_have_count(0)
+    axe_check(page, "the author's page of a message waiting for approval")
+    screenshot(page, "crisis_publish_pending_author")
+
+    other = browser.new_context(**browser_context_args)
+    try:
+        approver = log_in(other.new_page(), "admin")
+        approver.goto(f"/kris/{message_id}")
+        expect(approver.get_by_label("Skäl att avvisa")).to_be_visible()
+        axe_check(approver, "the approver's page")
+        screenshot(approver, "crisis_publish_pending_approver")
+        approver.get_by_role("button", name="Godkänn och publicera").focus()
+        approver.keyboard.press("Enter")
+        expect(approver.get_by_text("Godkänt. Meddelandet är publicerat och visas nu.")).to_be_visible()
+        expect(approver.locator("#crisis-banner").get_by_role("alert")).to_contain_text("Utrym området kring hamnen")
+    finally:
+        other.close()
