@@ -123,6 +123,20 @@ def test_four_eyes_rejection_needs_a_reason_and_returns_a_draft(app, app_context
     assert event.action == "crisis.rejected" and event.details["reason"] == "Fel adress i texten."
 
 
+def test_four_eyes_an_edit_withdraws_the_request_so_the_approver_sees_what_goes_out(app, app_context):
+    message = _draft("critical")
+    now = utcnow()
+    plan = services.plan_publication(message.id, None, None, now, require_approval=True)
+    services.confirm_publication(CECILIA, message.id, services.confirmation_token(CECILIA, plan),
+                                 require_approval=True, now=now)
+    services.update_message(CECILIA, message.id, services.MessageInput("Ny rubrik", "Ny text", "critical"),
+                            now=now + timedelta(seconds=1), require_approval=True)
+    assert message.status(now) == "draft"
+    with pytest.raises(services.CrisisError, match="väntar inte"):
+        services.approve(DORA, message.id, now=now + timedelta(seconds=2))
+    assert _active_ids() == []
+
+
 def test_four_eyes_only_for_critical_and_only_when_switched_on(app, app_context):
     now = utcnow()
     warning, critical = _draft("warning"), _draft("critical")

@@ -11,6 +11,14 @@ from kundweb.templating import localtime
 from kundweb.web import public_read_api, render, show_domain_error, submit_form
 
 
+# What the communicator is told after confirming, by what confirming did.
+CONFIRMED = {
+    "published": "Meddelandet är publicerat och visas nu.",
+    "scheduled": "Meddelandet är schemalagt.",
+    "pending": "Meddelandet väntar på godkännande av en annan kommunikatör. Det publiceras inte förrän det är godkänt.",
+}
+
+
 def _conditional(response_body_factory, etag, mimetype, cache_control):
     """Answer 304 when the client already has this ETag; the body is built once per change."""
     # Weak comparison: nginx's gzip turns "x" into W/"x", and the content is the same.
@@ -163,18 +171,10 @@ def confirm(message_id):
     return redirect(url_for("crisis.show", message_id=message.id))
 
 
-CONFIRMED = {
-    "published": "Meddelandet är publicerat och visas nu.",
-    "scheduled": "Meddelandet är schemalagt.",
-    "pending": "Meddelandet väntar på godkännande av en annan kommunikatör. Det publiceras inte förrän det är godkänt.",
-}
-
-
 @bp.route("/kris/<int:message_id>/godkann", methods=["POST"])
 @role_required("communicator")
 def approve(message_id):
-    return _act(message_id, lambda actor, mid: services.approve(actor, mid),
-                lambda outcome: "Godkänt. " + CONFIRMED[outcome])
+    return _act(message_id, services.approve, lambda outcome: "Godkänt. " + CONFIRMED[outcome])
 
 
 @bp.route("/kris/<int:message_id>/avvisa", methods=["POST"])
