@@ -286,3 +286,18 @@ def test_cached_schedule_still_starts_and_ends_messages_on_time(app, app_context
         assert services.active_messages(t0 + timedelta(minutes=7)) == []
     finally:
         app.extensions.pop("kundweb_crisis_schedule")
+
+
+def test_several_messages_stack_most_severe_in_full_others_one_line_with_update_time(app, client):
+    with app.app_context():
+        for title, severity in (("Info", "info"), ("Kritisk", "critical"), ("Varning", "warning")):
+            message = _draft(title, severity=severity)
+            services.publish_now(COMMUNICATOR, message.id)
+        updated = message.updated_at.astimezone(services.STOCKHOLM).strftime("%H.%M")
+    html = client.get("/kris/banner").get_data(as_text=True)
+    sections = re.findall(r'<section class="crisis-banner[^"]*"[^>]*>.*?</section>', html, re.S)
+    assert len(sections) == 3
+    assert "crisis-banner--critical" in sections[0] and 'role="alert"' in sections[0] and "<details" not in sections[0]
+    for section in sections[1:]:
+        assert 'role="status"' in section and "<details" in section and "<summary" in section
+    assert html.count("uppdaterad kl.") == 3 and f">{updated}</time>" in html
