@@ -7,7 +7,6 @@ from kundweb.auth.decorators import current_actor, role_required
 from kundweb.crisis import bp, services
 from kundweb.crisis.forms import MessageForm, RejectForm, ScheduleForm, ScriptForm, SubscriptionForm
 from kundweb.database import utcnow
-from kundweb.templating import localtime
 from kundweb.web import public_read_api, render, show_domain_error, submit_form
 
 
@@ -150,10 +149,7 @@ def schedule(message_id):
 
 def _confirmation_page(plan):
     return render("crisis/confirm.html", plan=plan, message=plan.message,
-                  token=services.confirmation_token(current_actor(), plan),
-                  back_url=url_for("crisis.show", message_id=plan.message.id, _anchor="publishing",
-                                   starts_at=localtime(plan.requested_starts_at or plan.starts_at, "%Y-%m-%dT%H:%M"),
-                                   ends_at=localtime(plan.ends_at, "%Y-%m-%dT%H:%M")))
+                  token=services.confirmation_token(current_actor(), plan))
 
 
 @bp.route("/kris/<int:message_id>/bekrafta", methods=["POST"])
