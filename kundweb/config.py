@@ -133,6 +133,8 @@ class Config:
     # through (and offering a retry). Below SQLite's 10 s busy timeout: a locked database is
     # named before the agent has moved on.
     HTMX_TIMEOUT_SECONDS = float(os.environ.get("KUNDWEB_HTMX_TIMEOUT_SECONDS", "8"))
+    # Four-eyes rule: a critical crisis message goes out only after a second communicator approves it.
+    CRISIS_REQUIRE_APPROVAL = _env_bool("KUNDWEB_CRISIS_REQUIRE_APPROVAL", False)
     # How often open pages ask whether the crisis banner changed.
     CRISIS_POLL_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_POLL_SECONDS", "20"))
     # How old the published messages' times and texts may be in one web process; an edit

@@ -67,13 +67,14 @@ def submit_form(form, action, domain_error, success, next_url):
     try:
         result = action()
     except domain_error as exc:
-        _show_domain_error(form, exc)
+        show_domain_error(form, exc)
         return None
     flash(success, "success")
     return redirect(next_url(result) if callable(next_url) else next_url)
 
 
-def _show_domain_error(form, exc):
+def show_domain_error(form, exc):
+    """A domain error on the form: at the fields it names, else above the form."""
     field_errors = getattr(exc, "field_errors", None) or {}
     for name, message in field_errors.items():
         field = getattr(form, name, None)

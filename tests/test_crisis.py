@@ -1,5 +1,6 @@
 """Crisis information: lifecycle with a controlled clock, banner/JSON/Atom, escaping, access, notifications."""
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -198,8 +199,12 @@ def test_communicator_writes_previews_and_publishes_through_the_ui(app, client, 
     preview = client.get(created.headers["Location"]).get_data(as_text=True)
     assert "Så här ser bannern ut" in preview and "crisis-banner--warning" in preview
     assert "crisis-banner--" not in client.get("/login").get_data(as_text=True)  # still a draft
-    publish_url = created.headers["Location"] + "/publicera"
-    assert client.post(publish_url, data={"csrf_token": token}).status_code == 302
+    confirmation = client.post(created.headers["Location"] + "/publicera", data={"csrf_token": token})
+    assert confirmation.status_code == 200  # publishing asks first (see test_crisis_publish.py)
+    assert "crisis-banner--" not in client.get("/login").get_data(as_text=True)
+    confirm_token = re.search(r'name="token"[^>]*value="([^"]+)"', confirmation.get_data(as_text=True)).group(1)
+    assert client.post(created.headers["Location"] + "/bekrafta",
+                       data={"csrf_token": token, "token": confirm_token}).status_code == 302
     assert "crisis-banner--warning" in client.get("/start/communicator").get_data(as_text=True)
 
 
@@ -281,3 +286,18 @@ def test_cached_schedule_still_starts_and_ends_messages_on_time(app, app_context
         assert services.active_messages(t0 + timedelta(minutes=7)) == []
     finally:
         app.extensions.pop("kundweb_crisis_schedule")
+
+
+def test_several_messages_stack_most_severe_in_full_others_one_line_with_update_time(app, client):
+    with app.app_context():
+        for title, severity in (("Info", "info"), ("Kritisk", "critical"), ("Varning", "warning")):
+            message = _draft(title, severity=severity)
+            services.publish_now(COMMUNICATOR, message.id)
+        updated = message.updated_at.astimezone(services.STOCKHOLM).strftime("%H.%M")
+    html = client.get("/kris/banner").get_data(as_text=True)
+    sections = re.findall(r'<section class="crisis-banner[^"]*"[^>]*>.*?</section>', html, re.S)
+    assert len(sections) == 3
+    assert "crisis-banner--critical" in sections[0] and 'role="alert"' in sections[0] and "<details" not in sections[0]
+    for section in sections[1:]:
+        assert 'role="status"' in section and "<details" in section and "<summary" in section
+    assert html.count("uppdaterad kl.") == 3 and f">{updated}</time>" in html

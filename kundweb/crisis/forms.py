@@ -40,3 +40,9 @@ class ScriptForm(Form):
 
 class SubscriptionForm(Form):
     subscribe = BooleanField("Skicka e-post till mig när ett krismeddelande börjar visas")
+
+
+class RejectForm(Form):
+    reason = TextAreaField("Skäl att avvisa", validators=[DataRequired("Skriv ett skäl, så att författaren vet vad "
+                                                                       "som ska ändras."), Length(max=1000)],
+                           description="Författaren ser skälet och kan ändra meddelandet och publicera igen.")

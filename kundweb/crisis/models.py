@@ -26,6 +26,14 @@ class CrisisMessage(db.Model):
     hours_from = db.Column(db.Date)
     hours_until = db.Column(db.Date)
     hours_on_holidays = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
+    # The four-eyes rule: a critical message waits here, unpublished, for a second communicator.
+    approval_requested_at = db.Column(UTCDateTime)
+    approval_requested_by = db.Column(db.String(128))
+    requested_starts_at = db.Column(UTCDateTime)  # None: "now", decided when it is approved
+    requested_ends_at = db.Column(UTCDateTime)
+    # Why the last request was rejected, shown to the author until the next request.
+    rejected_by = db.Column(db.String(128))
+    rejection_reason = db.Column(db.Text)
     created_at = db.Column(UTCDateTime, nullable=False)
     created_by = db.Column(db.String(128), nullable=False)
     updated_at = db.Column(UTCDateTime, nullable=False)
@@ -36,7 +44,7 @@ class CrisisMessage(db.Model):
 
     def status(self, now):
         if self.starts_at is None:
-            return "draft"
+            return "pending" if self.approval_requested_at is not None else "draft"
         if now < self.starts_at:
             return "scheduled"
         if self.ends_at is not None and now >= self.ends_at:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +32,10 @@ MAX_TITLE = 200
 MAX_BODY = 5000
 MAX_QUESTION = 300
 # [label](https://…) or a bare https:// address; nothing else becomes markup.
+# A start this close counts as "now": the communicator means it to go out at once.
+IMMEDIATE_WITHIN = timedelta(minutes=1)
+# How long a confirmation page stays valid; after that the communicator looks again.
+CONFIRMATION_MAX_AGE_SECONDS = 3600
 LINK_PATTERN = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^\s)]{1,500})\)|(https?://[^\s<]{1,500}[^\s<.,;:!?)])")
 
 
@@ -187,7 +192,7 @@ def banner_with_scripts(now=None):
 def all_messages(now=None):
     """Every message for the communicators' list: active, scheduled, drafts, then ended."""
     now = now or utcnow()
-    order = {"active": 0, "scheduled": 1, "draft": 2, "ended": 3}
+    order = {"active": 0, "pending": 1, "scheduled": 2, "draft": 3, "ended": 4}
     rows = db.session.scalars(db.select(CrisisMessage).order_by(CrisisMessage.updated_at.desc())).all()
     return sorted(rows, key=lambda m: order[m.status(now)])
 
@@ -268,14 +273,24 @@ def create_message(actor, data, now=None):
     return message
 
 
-def update_message(actor, message_id, data, now=None):
-    """Change the text, severity or hours extension; visible everywhere at the next poll."""
+def update_message(actor, message_id, data, now=None, require_approval=False):
+    """Change the text, severity or hours extension; visible everywhere at the next poll.
+
+    An edit withdraws a pending approval request: the approver must see what goes out.
+    Raises CrisisError.
+    """
     now = now or utcnow()
     validate(data)
     message = get_message(message_id)
-    if message.status(now) == "ended":
+    status = message.status(now)
+    if status == "ended":
         raise CrisisError("Meddelandet har avslutats och kan inte ändras.")
+    if (require_approval and data.severity == "critical" and message.severity != "critical"
+            and status in ("active", "scheduled")):
+        raise CrisisError("Ett allvarligt meddelande måste godkännas av en annan kommunikatör. Avsluta det här "
+                          "och publicera ett nytt allvarligt meddelande, så går det till godkännande.", "severity")
     before = snapshot(message)
+    _clear_approval_request(message)
     message.title, message.body, message.severity = data.title.strip(), data.body.strip(), data.severity
     message.hours_opens, message.hours_closes = data.hours_opens, data.hours_closes
     message.hours_from, message.hours_until = data.hours_from, data.hours_until
@@ -292,6 +307,7 @@ def publish_now(actor, message_id, now=None):
     message = get_message(message_id)
     if message.status(now) in ("active", "ended"):
         raise CrisisError("Meddelandet är redan publicerat.")
+    _clear_approval_request(message)
     return _set_times(actor, message, now, message.ends_at if message.ends_at and message.ends_at > now else None,
                       "crisis.published", now)
 
@@ -311,10 +327,13 @@ def schedule(actor, message_id, starts_at, ends_at, now=None):
     if message.status(now) == "active" and starts_at > now:
         raise CrisisError("Meddelandet visas redan. Avsluta det först om det ska visas senare.")
     if message.status(now) == "active":
-        starts_at = message.starts_at  # already showing: only the end can move
-    else:
-        starts_at = max(starts_at, now)  # a start in the past means "now"
-    return _set_times(actor, message, starts_at, ends_at, "crisis.scheduled", now)
+        # Already showing: only the end can move.
+        return _set_times(actor, message, message.starts_at, ends_at, "crisis.end_changed", now)
+    starts_at = max(starts_at, now)  # a start in the past means "now"
+    _clear_approval_request(message)
+    # Audited as what it does: a start that is already here publishes.
+    return _set_times(actor, message, starts_at, ends_at,
+                      "crisis.published" if starts_at <= now else "crisis.scheduled", now)
 
 
 def end_now(actor, message_id, now=None):
@@ -326,7 +345,147 @@ def end_now(actor, message_id, now=None):
         return _set_times(actor, message, message.starts_at, now, "crisis.ended", now)
     if status == "scheduled":
         return _set_times(actor, message, None, None, "crisis.unscheduled", now)
+    if status == "pending":
+        before = snapshot(message)
+        _clear_approval_request(message)
+        _touch(message, actor, now)
+        audit.record("crisis.approval_withdrawn", actor, "crisis_message", message.id,
+                     {"before": before, "after": snapshot(message)}, now)
+        _commit_change()
+        return message
     raise CrisisError("Meddelandet visas inte just nu.")
+
+
+@dataclass(frozen=True)
+class PublicationPlan:
+    """What confirming will do: shown on the confirmation page, sealed in its token."""
+
+    message: CrisisMessage
+    requested_starts_at: datetime | None  # as asked for; None: now
+    starts_at: datetime  # when it will show (now for a past or imminent start)
+    ends_at: datetime | None
+    immediate: bool
+    subscribers: int
+    needs_approval: bool
+
+
+def plan_publication(message_id, starts_at, ends_at, now=None, require_approval=False):
+    """What publishing (starts_at None: now) would do, without doing it. Raises CrisisError."""
+    now = now or utcnow()
+    message = get_message(message_id)
+    status = message.status(now)
+    if status == "ended":
+        raise CrisisError("Meddelandet har avslutats. Skapa ett nytt.")
+    if status == "active":
+        raise CrisisError("Meddelandet är redan publicerat.")
+    if status == "pending":
+        raise CrisisError("Meddelandet väntar redan på godkännande.")
+    if ends_at is not None and starts_at is not None and ends_at <= starts_at:
+        raise CrisisError("Sluttiden måste vara senare än starttiden.", "ends_at")
+    if ends_at is not None and ends_at <= now:
+        raise CrisisError("Sluttiden har redan passerats.", "ends_at")
+    immediate = starts_at is None or starts_at <= now + IMMEDIATE_WITHIN
+    return PublicationPlan(
+        message=message, requested_starts_at=starts_at, starts_at=now if immediate else starts_at, ends_at=ends_at,
+        immediate=immediate, subscribers=db.session.scalar(db.select(db.func.count()).select_from(CrisisSubscriber)),
+        needs_approval=require_approval and message.severity == "critical")
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="kundweb.crisis.publish")
+
+
+def confirmation_token(actor, plan):
+    """A signed token naming who confirms which version of which message, with which times."""
+    return _serializer().dumps(_token_payload(actor, plan.message, plan.requested_starts_at, plan.ends_at))
+
+
+def _token_payload(actor, message, starts_at, ends_at):
+    return {"message": message.id, "version": message.updated_at.isoformat(), "by": actor.username,
+            "starts_at": starts_at.isoformat() if starts_at else None,
+            "ends_at": ends_at.isoformat() if ends_at else None}
+
+
+def confirm_publication(actor, message_id, token, require_approval=False, now=None):
+    """Carry out a confirmed plan: "published", "scheduled", or "pending" (four-eyes).
+
+    Only a token from the confirmation page of this very version of the message, for this
+    person, does anything; an edit in between voids it. Raises CrisisError.
+    """
+    now = now or utcnow()
+    stale = CrisisError("Bekräftelsen gäller inte längre. Granska meddelandet och bekräfta igen.")
+    try:
+        payload = _serializer().loads(token or "", max_age=CONFIRMATION_MAX_AGE_SECONDS)
+    except BadSignature:
+        raise stale from None
+    message = get_message(message_id)
+    starts_at = datetime.fromisoformat(payload["starts_at"]) if payload.get("starts_at") else None
+    ends_at = datetime.fromisoformat(payload["ends_at"]) if payload.get("ends_at") else None
+    if payload != _token_payload(actor, message, starts_at, ends_at):
+        raise stale
+    plan = plan_publication(message.id, starts_at, ends_at, now, require_approval)
+    if plan.needs_approval:
+        before = snapshot(message)
+        message.approval_requested_at, message.approval_requested_by = now, actor.username
+        message.requested_starts_at, message.requested_ends_at = starts_at, ends_at
+        message.rejected_by = message.rejection_reason = None
+        _touch(message, actor, now)
+        audit.record("crisis.approval_requested", actor, "crisis_message", message.id,
+                     {"before": before, "after": snapshot(message)}, now)
+        _commit_change()
+        return "pending"
+    schedule(actor, message.id, plan.starts_at, ends_at, now=now)
+    return "published" if plan.immediate else "scheduled"
+
+
+def approve(actor, message_id, now=None):
+    """A second communicator lets a pending message go out: "published" or "scheduled". Raises CrisisError."""
+    now = now or utcnow()
+    message = _pending(message_id, now)
+    if actor.username in (message.approval_requested_by, message.created_by):
+        raise CrisisError("Ett allvarligt meddelande måste godkännas av någon annan än den som skrev "
+                          "eller publicerade det.")
+    starts_at, ends_at = message.requested_starts_at, message.requested_ends_at
+    if ends_at is not None and ends_at <= now:
+        raise CrisisError("Sluttiden har redan passerats. Avvisa och be om nya tider.")
+    audit.record("crisis.approved", actor, "crisis_message", message.id,
+                 {"requested_by": message.approval_requested_by}, now)
+    immediate = starts_at is None or starts_at <= now + IMMEDIATE_WITHIN
+    schedule(actor, message.id, now if immediate else starts_at, ends_at, now=now)
+    return "published" if immediate else "scheduled"
+
+
+def reject(actor, message_id, reason, now=None):
+    """A second communicator sends a pending message back to a draft, saying why. Raises CrisisError."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise CrisisError("Skriv ett skäl, så att författaren vet vad som ska ändras.", "reason")
+    if len(reason) > 1000:
+        raise CrisisError("Skälet får vara högst 1000 tecken.", "reason")
+    message = _pending(message_id, now)
+    if actor.username == message.approval_requested_by:
+        raise CrisisError("Du kan inte avvisa din egen begäran. Ändra eller avbryt den i stället.")
+    before = snapshot(message)
+    _clear_approval_request(message)
+    message.rejected_by, message.rejection_reason = actor.username, reason
+    _touch(message, actor, now)
+    audit.record("crisis.rejected", actor, "crisis_message", message.id,
+                 {"reason": reason, "before": before, "after": snapshot(message)}, now)
+    _commit_change()
+    return message
+
+
+def _pending(message_id, now):
+    message = get_message(message_id)
+    if message.status(now) != "pending":
+        raise CrisisError("Meddelandet väntar inte på godkännande.")
+    return message
+
+
+def _clear_approval_request(message):
+    message.approval_requested_at = message.approval_requested_by = None
+    message.requested_starts_at = message.requested_ends_at = None
 
 
 def _set_times(actor, message, starts_at, ends_at, action, now):
@@ -446,6 +605,7 @@ def snapshot(message):
         "hours_from": message.hours_from.isoformat() if message.hours_from else None,
         "hours_until": message.hours_until.isoformat() if message.hours_until else None,
         "hours_on_holidays": bool(message.hours_on_holidays),
+        "approval_requested_by": message.approval_requested_by,
     }
 
 

@@ -1,15 +1,23 @@
 """Crisis information: the communicators' pages, the polled banner, the public JSON and Atom feeds."""
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from jinja2.utils import htmlsafe_json_dumps
 
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.crisis import bp, services
-from kundweb.crisis.forms import MessageForm, ScheduleForm, ScriptForm, SubscriptionForm
+from kundweb.crisis.forms import MessageForm, RejectForm, ScheduleForm, ScriptForm, SubscriptionForm
 from kundweb.database import utcnow
 from kundweb.enquiries import services as enquiry_services
 from kundweb.external_urls import external_url, tag_uri
-from kundweb.web import public_read_api, render, submit_form
+from kundweb.web import public_read_api, render, show_domain_error, submit_form
+
+
+# What the communicator is told after confirming, by what confirming did.
+CONFIRMED = {
+    "published": "Meddelandet är publicerat och visas nu.",
+    "scheduled": "Meddelandet är schemalagt.",
+    "pending": "Meddelandet väntar på godkännande av en annan kommunikatör. Det publiceras inte förrän det är godkänt.",
+}
 
 
 def _conditional(response_body_factory, etag, mimetype, cache_control, kind=None):
@@ -91,12 +99,16 @@ def show(message_id):
     return _show(_get_or_404(message_id))
 
 
-def _show(message, schedule_form=None, script_form=None, status=200):
+def _show(message, schedule_form=None, script_form=None, reject_form=None, status=200):
     now = utcnow()
+    if schedule_form is None and "starts_at" in request.args:
+        # Back from the confirmation page: the times typed there, not the saved ones.
+        schedule_form = ScheduleForm(formdata=request.args)
     return render("crisis/show.html", message=message, now=now, status_code=message.status(now),
                   schedule_form=schedule_form or ScheduleForm(formdata=None, starts_at=message.starts_at,
                                                               ends_at=message.ends_at),
-                  script_form=script_form or ScriptForm(formdata=None), body_html=services.body_html,
+                  script_form=script_form or ScriptForm(formdata=None),
+                  reject_form=reject_form or RejectForm(formdata=None), body_html=services.body_html,
                   enquiry_report=enquiry_services.crisis_report(message.id)), status
 
 
@@ -105,7 +117,8 @@ def _show(message, schedule_form=None, script_form=None, status=200):
 def edit(message_id):
     message = _get_or_404(message_id)
     form = MessageForm(obj=message)
-    done = submit_form(form, lambda: services.update_message(current_actor(), message.id, _message_input(form)),
+    done = submit_form(form, lambda: services.update_message(current_actor(), message.id, _message_input(form),
+                                                             require_approval=_approval_required()),
                        services.CrisisError, "Ändringen är sparad och syns överallt inom en halv minut.",
                        url_for("crisis.show", message_id=message.id))
     return done or (render("crisis/edit.html", form=form, message=message), 400 if form.is_submitted() else 200)
@@ -114,24 +127,86 @@ def edit(message_id):
 @bp.route("/kris/<int:message_id>/publicera", methods=["POST"])
 @role_required("communicator")
 def publish(message_id):
-    return _act(message_id, services.publish_now, "Meddelandet är publicerat och visas nu.")
-
-
-@bp.route("/kris/<int:message_id>/avsluta", methods=["POST"])
-@role_required("communicator")
-def end(message_id):
-    return _act(message_id, services.end_now, "Meddelandet visas inte längre.")
+    """"Publicera nu" only asks: the confirmation page shows what will happen."""
+    message = _get_or_404(message_id)
+    now = utcnow()
+    ends_at = message.ends_at if message.ends_at and message.ends_at > now else None
+    try:
+        plan = services.plan_publication(message.id, None, ends_at, now, _approval_required())
+    except services.CrisisError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("crisis.show", message_id=message.id))
+    return _confirmation_page(plan)
 
 
 @bp.route("/kris/<int:message_id>/schemalagg", methods=["POST"])
 @role_required("communicator")
 def schedule(message_id):
+    """Times for a message: an active one's end moves at once; any start goes to the confirmation page."""
     message = _get_or_404(message_id)
     form = ScheduleForm()
-    done = submit_form(form, lambda: services.schedule(current_actor(), message.id, form.starts_at.data,
-                                                       form.ends_at.data),
-                       services.CrisisError, "Tiderna är sparade.", url_for("crisis.show", message_id=message.id))
-    return done or _show(message, schedule_form=form, status=400)
+    if message.status(utcnow()) == "active":
+        done = submit_form(form, lambda: services.schedule(current_actor(), message.id, form.starts_at.data,
+                                                           form.ends_at.data),
+                           services.CrisisError, "Sluttiden är ändrad.", url_for("crisis.show", message_id=message.id))
+        return done or _show(message, schedule_form=form, status=400)
+    if form.validate_on_submit():
+        try:
+            plan = services.plan_publication(message.id, form.starts_at.data, form.ends_at.data, utcnow(),
+                                             _approval_required())
+        except services.CrisisError as exc:
+            show_domain_error(form, exc)
+        else:
+            return _confirmation_page(plan)
+    return _show(message, schedule_form=form, status=400)
+
+
+def _confirmation_page(plan):
+    return render("crisis/confirm.html", plan=plan, message=plan.message,
+                  token=services.confirmation_token(current_actor(), plan))
+
+
+@bp.route("/kris/<int:message_id>/bekrafta", methods=["POST"])
+@role_required("communicator")
+def confirm(message_id):
+    """The only way a message goes out: the token from its confirmation page."""
+    message = _get_or_404(message_id)
+    try:
+        outcome = services.confirm_publication(current_actor(), message.id, request.form.get("token"),
+                                               _approval_required())
+    except services.CrisisError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(CONFIRMED[outcome], "success")
+    return redirect(url_for("crisis.show", message_id=message.id))
+
+
+@bp.route("/kris/<int:message_id>/godkann", methods=["POST"])
+@role_required("communicator")
+def approve(message_id):
+    return _act(message_id, services.approve, lambda outcome: "Godkänt. " + CONFIRMED[outcome])
+
+
+@bp.route("/kris/<int:message_id>/avvisa", methods=["POST"])
+@role_required("communicator")
+def reject(message_id):
+    message = _get_or_404(message_id)
+    form = RejectForm()
+    done = submit_form(form, lambda: services.reject(current_actor(), message.id, form.reason.data),
+                       services.CrisisError, "Meddelandet är avvisat och är ett utkast igen.",
+                       url_for("crisis.show", message_id=message.id))
+    return done or _show(message, reject_form=form, status=400)
+
+
+@bp.route("/kris/<int:message_id>/avsluta", methods=["POST"])
+@role_required("communicator")
+def end(message_id):
+    """Ending is asked first: without confirm=yes the answer is the confirmation page."""
+    message = _get_or_404(message_id)
+    status = message.status(utcnow())
+    if request.form.get("confirm") != "yes" and status in ("active", "scheduled", "pending"):
+        return render("crisis/end_confirm.html", message=message, status_code=status)
+    return _act(message_id, services.end_now, "Meddelandet visas inte längre.")
 
 
 @bp.route("/kris/<int:message_id>/manus", methods=["POST"])
@@ -199,12 +274,16 @@ def subscription():
 def _act(message_id, action, success):
     message = _get_or_404(message_id)
     try:
-        action(current_actor(), message.id)
+        result = action(current_actor(), message.id)
     except services.CrisisError as exc:
         flash(str(exc), "error")
     else:
-        flash(success, "success")
+        flash(success(result) if callable(success) else success, "success")
     return redirect(url_for("crisis.show", message_id=message.id))
+
+
+def _approval_required():
+    return current_app.config["CRISIS_REQUIRE_APPROVAL"]
 
 
 def _get_or_404(message_id):

@@ -31,6 +31,7 @@ def test_banner_appears_and_disappears_on_an_open_page_without_reload(
         screenshot(communicator, "crisis_preview")
         axe_check(communicator, "the crisis message preview")
         communicator.get_by_role("button", name="Publicera nu").click()
+        communicator.get_by_role("button", name="Bekräfta och publicera nu").click()
         expect(communicator.get_by_text("Meddelandet är publicerat")).to_be_visible()
 
         # The agent's page: the banner arrives by polling, as an alert for a critical message.
@@ -42,6 +43,7 @@ def test_banner_appears_and_disappears_on_an_open_page_without_reload(
         screenshot(agent, "crisis_banner_agent")
 
         communicator.get_by_role("button", name="Avsluta nu").click()
+        communicator.get_by_role("button", name="Ja, avsluta nu").click()
         expect(communicator.get_by_text("Meddelandet visas inte längre")).to_be_visible()
     finally:
         communicator_context.close()
