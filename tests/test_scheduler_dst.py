@@ -5,6 +5,7 @@ Time travel through the trigger objects the scheduler really registers
 clock for what the API and the banner say.
 """
 import copy
+import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
@@ -96,8 +97,12 @@ def test_a_crisis_message_across_the_dst_change_starts_and_ends_on_the_right_ins
                                                                             "critical"), now=clock["now"])
         message_id = draft.id
     login_as("communicator")
-    response = client.post(f"/kris/{message_id}/schemalagg", data={
-        "starts_at": local_start, "ends_at": local_end, "csrf_token": csrf_token(client, "/kris")})
+    token = csrf_token(client, "/kris")
+    confirm_page = client.post(f"/kris/{message_id}/schemalagg", data={
+        "starts_at": local_start, "ends_at": local_end, "csrf_token": token})
+    assert confirm_page.status_code == 200, confirm_page.get_data(as_text=True)
+    confirmation = re.search(r'name="token"[^>]*value="([^"]+)"', confirm_page.get_data(as_text=True)).group(1)
+    response = client.post(f"/kris/{message_id}/bekrafta", data={"csrf_token": token, "token": confirmation})
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         message = db.session.get(CrisisMessage, message_id)
