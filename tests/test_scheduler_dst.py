@@ -14,6 +14,7 @@ import pytest
 from kundweb import scheduler
 from kundweb.audit.services import Actor
 from kundweb.crisis import services as crisis_services
+from kundweb.crisis import views as crisis_views
 from kundweb.crisis.models import CrisisMessage
 from kundweb.extensions import db
 from tests.conftest import csrf_token
@@ -91,6 +92,7 @@ def test_a_crisis_message_across_the_dst_change_starts_and_ends_on_the_right_ins
         app, client, login_as, monkeypatch, local_start, local_end, utc_start, utc_end, api_start, api_end):
     clock = {"now": _utc(utc_start) - timedelta(days=1)}
     monkeypatch.setattr(crisis_services, "utcnow", lambda: clock["now"])
+    monkeypatch.setattr(crisis_views, "utcnow", lambda: clock["now"])  # the schedule is checked against now
     with app.app_context():
         draft = crisis_services.create_message(Actor("cecilia", frozenset({"communicator"})),
                                                crisis_services.MessageInput("Stormvarning", "Stanna inne.",
