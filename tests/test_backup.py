@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -96,11 +97,13 @@ def fresh_database_url(app):
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _restored_app(url, root):
+def _restored_app(source, url, root):
+    # The seal key is kept out of the database and its backups: the restored installation has its own copy.
     return create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url,
                        "RECORDS_STORAGE_DIR": os.path.join(root, "records"),
                        "COMPANY_ATTACHMENT_DIR": os.path.join(root, "company-attachments"),
-                       "AUDIT_CHECKPOINT_FILE": os.path.join(root, "audit-checkpoint.json")})
+                       "AUDIT_CHECKPOINT_FILE": os.path.join(root, "audit-checkpoints.log"),
+                       "AUDIT_SEAL_KEY": source.config["AUDIT_SEAL_KEY"]})
 
 
 @pytest.fixture
@@ -111,8 +114,7 @@ def other_stored_files(app, tmp_path):
     (attachments / "ab").mkdir(parents=True)
     (attachments / "ab" / "offert.pdf").write_bytes(b"%PDF-1.4 offert")
     (attachments / "ab" / ".upload-unfinished").write_bytes(b"half")
-    checkpoint = tmp_path / "checkpoint.json"
-    checkpoint.write_text('{"signed": "head"}', encoding="utf-8")
+    checkpoint = tmp_path / "audit-checkpoints.log"  # written by a real checkpoint in the test
     app.config.update(COMPANY_ATTACHMENT_DIR=str(attachments), AUDIT_CHECKPOINT_FILE=str(checkpoint))
     yield
     app.config.update(old)
@@ -138,7 +140,13 @@ def _backup(app, target):
 
 def test_backup_taken_while_the_app_writes_restores_whole_and_verify_audit_passes(app, tmp_path, fresh_database_url,
                                                                                   other_stored_files):
+    from kundweb.audit.checkpoints import write_checkpoint
+    from kundweb.database import utcnow
+
     category_id, file_hash = _seed(app)
+    with app.app_context():
+        write_checkpoint(utcnow())  # a signed checkpoint in the database and in its file
+        db.session.remove()
     writer = Writer(app, category_id)
     writer.start()
     try:
@@ -154,7 +162,7 @@ def test_backup_taken_while_the_app_writes_restores_whole_and_verify_audit_passe
     assert writer.written > written_during >= 5, "the writer must really have been writing around the backup"
     source_enquiries, _ = _rows(app)
 
-    restored = _restored_app(fresh_database_url, str(tmp_path / "restored-files"))
+    restored = _restored_app(app, fresh_database_url, str(tmp_path / "restored-files"))
     runner = restored.test_cli_runner()
     result = runner.invoke(args=["kundweb", "restore", str(tmp_path / "backup")])
     assert result.exit_code == 0, result.output
@@ -180,7 +188,8 @@ def test_backup_taken_while_the_app_writes_restores_whole_and_verify_audit_passe
     restored_root = tmp_path / "restored-files"
     assert (restored_root / "company-attachments" / "ab" / "offert.pdf").read_bytes() == b"%PDF-1.4 offert"
     assert not (restored_root / "company-attachments" / "ab" / ".upload-unfinished").exists()
-    assert (restored_root / "audit-checkpoint.json").read_text(encoding="utf-8") == '{"signed": "head"}'
+    assert (restored_root / "audit-checkpoints.log").read_text(encoding="utf-8") == \
+        Path(app.config["AUDIT_CHECKPOINT_FILE"]).read_text(encoding="utf-8") != ""
 
     # Restoring over the now non-empty database needs --force.
     result = runner.invoke(args=["kundweb", "restore", str(tmp_path / "backup")])
@@ -212,7 +221,7 @@ def test_backup_missing_or_altered_file_or_database_is_named_and_not_restored(ap
     assert f"Filen saknas: {attachment}." in result.output
     assert f"Filen är ändrad (SHA-256 stämmer inte): {manifest['database_file']}." in result.output
 
-    restored = _restored_app(fresh_database_url, str(tmp_path / "restored-files"))
+    restored = _restored_app(app, fresh_database_url, str(tmp_path / "restored-files"))
     result = restored.test_cli_runner().invoke(args=["kundweb", "restore", str(target)])
     assert result.exit_code != 0 and "återställs inte" in result.output and attachment in result.output
     with restored.app_context():
