@@ -172,3 +172,27 @@ def test_the_signed_decision_is_attached_after_the_decision_is_registered(app, p
     expect(history.get_by_text("Beslut: Beslut KLF 2026-318 underskrivet.pdf")).to_be_visible()
     axe_check(admin, "an approved case with its signed decision")
     screenshot(admin, "companies_case_signed_decision")
+
+
+def test_the_case_list_finds_a_case_by_its_diarienummer(app, page, axe_check, monkeypatch, tmp_path):
+    from kundweb.companies import services
+    from kundweb.demo.companies_seed import seed_companies
+
+    monkeypatch.setitem(app.config, "COMPANY_ATTACHMENT_DIR", str(tmp_path / "bilagor"))
+    with app.app_context():
+        seed_companies()
+        [housing] = services.case_list("Lulebo")
+        diary_number, case_number = housing.diary_number, housing.case_number
+    admin = log_in(page, "admin")
+    admin.goto("/bolag")
+    admin.get_by_role("link", name="Alla ärenden").click()
+    expect(admin.get_by_role("table")).to_contain_text("Luleå Miljöresurs AB")
+    admin.get_by_label("Sök på diarienummer, ärendenummer eller bolag").fill(diary_number.lower().replace(" ", ""))
+    admin.get_by_role("button", name="Sök").click()
+    table = admin.get_by_role("table")
+    expect(table.get_by_role("row")).to_have_count(2)  # the header and the one case
+    expect(table).to_contain_text(diary_number)
+    axe_check(admin, "the case list searched by diarienummer")
+    screenshot(admin, "companies_case_list_search")
+    table.get_by_role("link", name=case_number).click()
+    expect(admin.get_by_role("heading", level=1)).to_contain_text("Lulebo AB")
