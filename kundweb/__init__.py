@@ -95,6 +95,7 @@ def register_blueprints(app):
     from kundweb.auditlog import bp as auditlog_bp
     from kundweb.auth import bp as auth_bp
     from kundweb.companies import bp as companies_bp
+    from kundweb.comparisons import bp as comparisons_bp
     from kundweb.crisis import bp as crisis_bp
     from kundweb.directory import bp as directory_bp
     from kundweb.enquiries import bp as enquiries_bp
@@ -113,6 +114,7 @@ def register_blueprints(app):
     app.register_blueprint(directory_bp)
     app.register_blueprint(enquiries_bp)
     app.register_blueprint(goals_bp)
+    app.register_blueprint(comparisons_bp)
     app.register_blueprint(auditlog_bp)
 
 

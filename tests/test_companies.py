@@ -102,7 +102,7 @@ def _take(action, case):
     if action == "edit":
         return services.edit_case(ADMIN, case.id, services.CaseInput("Nya skäl.", case.requested_from))
     if action == "attach":
-        return services.add_attachments(ADMIN, case.id, [pdf()])
+        return services.add_attachments(ADMIN, case.id, [pdf()], "other")
     if action == "prepare":
         return services.prepare_case(ADMIN, case.id, "Bedömning.")
     if action == "approve":
@@ -126,9 +126,11 @@ ILLEGAL = [(state, action) for state in STATES for action in ACTIONS if action n
 def test_the_machine_is_what_the_guideline_describes():
     assert services.TRANSITIONS["submitted"]["prepare"] == "prepared"
     assert {services.TRANSITIONS["prepared"][a] for a in ("approve", "reject")} == {"approved", "rejected"}
-    assert services.TRANSITIONS["approved"] == {"apply": "effective", "withdraw": "withdrawn"}
-    assert all(not services.TRANSITIONS[end] for end in ("rejected", "effective", "withdrawn"))
-    assert len(LEGAL) == 12 and len(ILLEGAL) == len(STATES) * len(ACTIONS) - 12
+    assert services.TRANSITIONS["approved"] == {"attach": "approved", "apply": "effective", "withdraw": "withdrawn"}
+    # An ended case only takes more files (the signed decision, a letter): nothing else happens to it.
+    assert all(services.TRANSITIONS[end] == {"attach": end} for end in ("rejected", "effective", "withdrawn"))
+    assert all(services.TRANSITIONS[state]["attach"] == state for state in STATES)
+    assert len(LEGAL) == 16 and len(ILLEGAL) == len(STATES) * len(ACTIONS) - 16
 
 
 @pytest.mark.parametrize("state, action, target", LEGAL)
@@ -222,6 +224,7 @@ def test_the_database_also_refuses_a_second_open_case(app, app_context):
     registered = company()
     submit(registered.id)
     db.session.add(OptOutCase(company_id=registered.id, kind="opt_out", state="submitted", reasons="x",
+                              number_year=today().year, number=99, received_on=today(),
                               requested_from=today(), submitted_at=services.utcnow(), submitted_by="x",
                               updated_at=services.utcnow()))
     with pytest.raises(Exception, match="(?i)unique"):

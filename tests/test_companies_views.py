@@ -181,7 +181,8 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(app, client, logi
     assert response.status_code == 413
     small_but_too_big = io.BytesIO(b"%PDF-" + b"x" * 996)
     response = client.post(f"/admin/bolag/arenden/{case_id}/bilagor", content_type="multipart/form-data",
-                           data={"csrf_token": token, "attach-files": [(small_but_too_big, "stor.pdf")]})
+                           data={"csrf_token": token, "attach-label": "other",
+                                 "attach-files": [(small_but_too_big, "stor.pdf")]})
     assert response.status_code == 400 and "stor.pdf är större än" in response.get_data(as_text=True)
     with app.app_context():
         assert len(services.get_case(case_id).attachments) == 1

@@ -4,9 +4,10 @@ The case page shows several forms at once, so each has its own prefix: field ids
 stay unique and every label points at its own input. The rules themselves (check
 digits, dates, which step is allowed) live in services.py.
 """
-from wtforms import DateField, MultipleFileField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import DateField, MultipleFileField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from kundweb.companies.models import ATTACHMENT_LABELS
 from kundweb.forms import Form
 
 ATTACHMENT_HINT = "PDF, Word, Excel, OpenDocument, text eller bild (JPEG, PNG), högst 10 MB per fil."
@@ -26,6 +27,11 @@ class CompanyForm(Form):
 
 
 class CaseForm(Form):
+    received_on = DateField("Inkom", validators=[Optional()],
+                            description="Dagen begäran kom in till kommunen, t.ex. ankomststämpelns datum. "
+                                        "Lämnas det tomt gäller dagens datum.")
+    diary_number = StringField("Diarienummer (valfritt)", validators=[Length(max=100)],
+                               description="Som kommunens diarium skriver det, t.ex. KS 2026/0123.")
     reasons = TextAreaField("Bolagets skäl", validators=[Length(max=5000)],
                             description="Varför bolaget begär ändringen, med bolagets egna ord.")
     requested_from = DateField("Önskas gälla från", validators=[InputRequired("Ange datum.")])
@@ -67,4 +73,7 @@ class AttachmentForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="attach", **kwargs)
 
+    label = SelectField("Vad är bilagan?",
+                        choices=[SelectChoice(key, text) for key, text in ATTACHMENT_LABELS.items()],
+                        validators=[InputRequired("Välj vad bilagan är.")])
     files = MultipleFileField("Lägg till bilagor", description=ATTACHMENT_HINT)

@@ -23,6 +23,10 @@ EVENT_LABELS = {
     "withdrawn": "Återkallat",
     "applied": "Genomfört",
 }
+# What an attachment is, as a registrar files it (CaseAttachment.label).
+ATTACHMENT_LABELS = {"request": "Ansökan", "assessment": "Bedömning", "decision": "Beslut", "other": "Övrigt"}
+# Kundweb's own case numbers: UT-2026-0006, counted per year from 1 without gaps.
+CASE_NUMBER_SERIES = "UT"
 # A case in one of these states still waits for something; a company has at most one.
 OPEN_STATES = ("submitted", "prepared", "approved")
 _OPEN_CONDITION = "state IN ('submitted', 'prepared', 'approved')"
@@ -88,6 +92,13 @@ class OptOutCase(db.Model):
     company_id = db.Column(db.Integer, db.ForeignKey("company.id"), nullable=False, index=True)
     kind = db.Column(db.String(16), nullable=False)  # "opt_out" or "re_entry"
     state = db.Column(db.String(16), nullable=False, index=True)
+    # Kundweb's own number, given once at submission (services.next_case_number), never reused.
+    number_year = db.Column(db.Integer, nullable=False)
+    number = db.Column(db.Integer, nullable=False)
+    # The municipality's diarienummer, written as the diarium writes it ("KS 2026/0123"); "" until known.
+    diary_number = db.Column(db.String(100), nullable=False, default="")
+    # When the request reached the municipality (a letter may be typed in days later).
+    received_on = db.Column(db.Date, nullable=False)
     # Submitted by an admin on the company's behalf.
     reasons = db.Column(db.Text, nullable=False)
     requested_from = db.Column(db.Date, nullable=False)
@@ -117,6 +128,11 @@ class OptOutCase(db.Model):
                                   cascade="all, delete-orphan")
 
     @property
+    def case_number(self):
+        """'UT-2026-0006'."""
+        return f"{CASE_NUMBER_SERIES}-{self.number_year}-{self.number:04d}"
+
+    @property
     def kind_label(self):
         return CASE_KINDS[self.kind]
 
@@ -134,9 +150,21 @@ class OptOutCase(db.Model):
         return self.state in OPEN_STATES
 
 
+db.Index("uq_company_optout_case_number", OptOutCase.number_year, OptOutCase.number, unique=True)
 # At most one open case per company: two requests at once would race for the routing.
 db.Index("uq_company_optout_case_open", OptOutCase.company_id, unique=True,
          sqlite_where=db.text(_OPEN_CONDITION), postgresql_where=db.text(_OPEN_CONDITION))
+
+
+class CaseNumberCounter(db.Model):
+    """The last case number given in a year; taken inside the submission's transaction, so a
+    submission that fails gives its number back (no gaps). The database lets it only count up by one."""
+
+    __tablename__ = "company_case_counter"
+
+    series = db.Column(db.String(16), primary_key=True)
+    year = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    last_number = db.Column(db.Integer, nullable=False)
 
 
 class CaseEvent(db.Model):
@@ -161,7 +189,11 @@ class CaseEvent(db.Model):
 
 
 class CaseAttachment(db.Model):
-    """A file handed in with a case, stored outside the web root under a generated name."""
+    """A file handed in with a case, stored outside the web root under a generated name.
+
+    Kept as a registrar keeps documents: added in any state, never changed or removed
+    (the database refuses UPDATE and DELETE, see kundweb/audit/append_only.py).
+    """
 
     __tablename__ = "company_case_attachment"
 
@@ -171,10 +203,15 @@ class CaseAttachment(db.Model):
     stored_name = db.Column(db.String(64), nullable=False, unique=True)
     size = db.Column(db.Integer, nullable=False)
     sha256 = db.Column(db.String(64), nullable=False)
+    label = db.Column(db.String(16), nullable=False)  # a key of ATTACHMENT_LABELS
     uploaded_at = db.Column(UTCDateTime, nullable=False)
     uploaded_by = db.Column(db.String(128), nullable=False)
 
     case = db.relationship(OptOutCase, back_populates="attachments")
+
+    @property
+    def label_text(self):
+        return ATTACHMENT_LABELS[self.label]
 
     @property
     def size_label(self):

@@ -14,13 +14,16 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kundweb.audit import services as audit
 from kundweb.caching import Expiring, per_app
 from kundweb.companies import files
-from kundweb.companies.models import CASE_STATES, CaseAttachment, CaseEvent, Company, CompanyTopic, OptOutCase
+from kundweb.companies.models import (ATTACHMENT_LABELS, CASE_NUMBER_SERIES, CASE_STATES, CaseAttachment, CaseEvent,
+                                      CaseNumberCounter, Company, CompanyTopic, OptOutCase)
 from kundweb.database import utcnow
 from kundweb.directory import phones
 from kundweb.directory.search import fold as search_fold
@@ -35,17 +38,20 @@ MAX_TOPICS = 30
 MAX_ATTACHMENTS_PER_CASE = 20
 MAX_FILES_PER_UPLOAD = 5
 ORG_NUMBER = re.compile(r"^(\d{6})-?(\d{4})$")
+CASE_NUMBER = re.compile(r"^(?:ut-?)?(\d{4})-(\d{1,6})$")  # a folded "UT-2026-0006"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 # The state machine: state -> {action: next state}. Anything not listed is refused.
+# Files can be added in every state, as a registrar files them: the signed decision
+# arrives after the decision is registered, and a withdrawal letter after the case ends.
 TRANSITIONS = {
     "submitted": {"edit": "submitted", "attach": "submitted", "prepare": "prepared", "withdraw": "withdrawn"},
     "prepared": {"edit": "prepared", "attach": "prepared", "prepare": "prepared",
                  "approve": "approved", "reject": "rejected", "withdraw": "withdrawn"},
-    "approved": {"apply": "effective", "withdraw": "withdrawn"},
-    "rejected": {},
-    "effective": {},
-    "withdrawn": {},
+    "approved": {"attach": "approved", "apply": "effective", "withdraw": "withdrawn"},
+    "rejected": {"attach": "rejected"},
+    "effective": {"attach": "effective"},
+    "withdrawn": {"attach": "withdrawn"},
 }
 # What each action is called in the history and in the audit log ("company.case_<past>").
 PAST = {"submit": "submitted", "edit": "edited", "attach": "attachment_added", "prepare": "prepared",
@@ -59,7 +65,7 @@ REFUSALS = {
        for action in ("approve", "reject")},
     **{(action, state): "Ärendet är redan beslutat." for action in ("approve", "reject") for state in DECIDED},
     **{(action, state): "Ärendet är beslutat och kan inte längre ändras."
-       for action in ("edit", "attach", "prepare") for state in DECIDED},
+       for action in ("edit", "prepare") for state in DECIDED},
     ("apply", "rejected"): "Ärendet är avslaget och kan inte genomföras.",
     ("apply", "submitted"): "Ärendet är inte beviljat och kan inte genomföras.",
     ("apply", "prepared"): "Ärendet är inte beviljat och kan inte genomföras.",
@@ -118,6 +124,8 @@ class CompanyInput:
 class CaseInput:
     reasons: str
     requested_from: date | None
+    received_on: date | None = None  # None: it came in today
+    diary_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -369,10 +377,15 @@ def submit_case(actor, company_id, data, uploads=(), now=None):
     company = get_company(company_id)
     existing = open_case(company)
     if existing is not None:
-        raise CompanyError(f"{company.name} har redan ett öppet ärende (nr {existing.id}). "
+        raise CompanyError(f"{company.name} har redan ett öppet ärende ({existing.case_number}). "
                            "Det måste beslutas, genomföras eller återkallas först.")
-    _validate_case(data, now)
-    case = OptOutCase(company=company, kind=next_case_kind(company), state="submitted",
+    received_on, diary_number = _validate_case(data, now, registered_on=local_today(now))
+    year = local_today(now).year
+    # The first write of the transaction: it locks the counter row (PostgreSQL) or the database
+    # (SQLite) until commit; a submission that fails rolls back and gives its number back.
+    number = next_case_number(year)
+    case = OptOutCase(company=company, kind=next_case_kind(company), state="submitted", number_year=year,
+                      number=number, diary_number=diary_number, received_on=received_on,
                       reasons=data.reasons.strip(), requested_from=data.requested_from,
                       submitted_at=now, submitted_by=actor.username, updated_at=now)
     db.session.add(case)
@@ -381,22 +394,49 @@ def submit_case(actor, company_id, data, uploads=(), now=None):
     except IntegrityError as exc:  # the partial unique index: someone submitted one a moment ago
         db.session.rollback()
         raise CompanyError(f"{company.name} fick nyss ett annat öppet ärende. Läs om sidan.") from exc
-    details = {"kind": case.kind, "reasons": case.reasons, "requested_from": case.requested_from.isoformat()}
+    details = {"kind": case.kind, "case_number": case.case_number, "diary_number": case.diary_number,
+               "received_on": case.received_on.isoformat(), "reasons": case.reasons,
+               "requested_from": case.requested_from.isoformat()}
     _record(case, "submit", None, "submitted", actor, now, details)
-    _store_and_commit(case, uploads, actor, now)
+    _store_and_commit(case, uploads, "request", actor, now)
     return case
 
 
-def _validate_case(data, now, unchanged_date=None):
+def next_case_number(year):
+    """Take the next case number of `year` inside the caller's transaction (1, 2, 3 ... without gaps)."""
+    table = CaseNumberCounter.__table__
+    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(table).values(series=CASE_NUMBER_SERIES, year=year, last_number=1)
+                 .on_conflict_do_update(index_elements=[table.c.series, table.c.year],
+                                        set_={"last_number": table.c.last_number + 1})
+                 .returning(table.c.last_number))
+    return db.session.execute(statement).scalar_one()
+
+
+def _validate_case(data, now, registered_on, unchanged_date=None):
+    """(received date, diarienummer) of valid input. Raises InvalidInput listing every problem.
+
+    `registered_on` is the day the case was typed in: it cannot have come in after that.
+    """
     errors = {}
     _, errors["reasons"] = _text(data.reasons, "Skriv bolagets skäl.")
     if data.requested_from is None:
         errors["requested_from"] = "Ange från vilket datum bolaget vill att ändringen ska gälla."
     elif data.requested_from < local_today(now) and data.requested_from != unchanged_date:
         errors["requested_from"] = "Datumet har redan passerats."
+    received_on = data.received_on or local_today(now)
+    if received_on > local_today(now):
+        errors["received_on"] = "Inkomstdatumet kan inte vara i framtiden."
+    elif received_on > registered_on:
+        errors["received_on"] = (f"Ärendet registrerades {registered_on.isoformat()} och kan inte ha kommit in "
+                                 "senare än så.")
+    diary_number = " ".join((data.diary_number or "").split())
+    if len(diary_number) > 100:
+        errors["diary_number"] = "Diarienumret får vara högst 100 tecken."
     errors = {field: problem for field, problem in errors.items() if problem}
     if errors:
         raise InvalidInput(errors)
+    return received_on, diary_number
 
 
 def _text(value, missing, limit=MAX_TEXT):
@@ -410,16 +450,20 @@ def _text(value, missing, limit=MAX_TEXT):
 
 
 def edit_case(actor, case_id, data, now=None):
-    """Change the reasons or the requested date of an undecided case. Raises IllegalTransition, InvalidInput."""
+    """Change the reasons, dates or diarienummer of an undecided case. Raises IllegalTransition, InvalidInput."""
     now = now or utcnow()
     _require_admin(actor)
     case = get_case(case_id)
     check_transition(case, "edit")
-    _validate_case(data, now, unchanged_date=case.requested_from)
-    before = {"reasons": case.reasons, "requested_from": case.requested_from.isoformat()}
-    after = {"reasons": data.reasons.strip(), "requested_from": data.requested_from.isoformat()}
+    received_on, diary_number = _validate_case(data, now, registered_on=local_today(case.submitted_at),
+                                               unchanged_date=case.requested_from)
+    before = {"reasons": case.reasons, "requested_from": case.requested_from.isoformat(),
+              "received_on": case.received_on.isoformat(), "diary_number": case.diary_number}
+    after = {"reasons": data.reasons.strip(), "requested_from": data.requested_from.isoformat(),
+             "received_on": received_on.isoformat(), "diary_number": diary_number}
     _transition(case, "edit", actor, now, {"before": before, "after": after},
-                reasons=after["reasons"], requested_from=data.requested_from)
+                reasons=after["reasons"], requested_from=data.requested_from, received_on=received_on,
+                diary_number=diary_number)
     db.session.commit()
     return case
 
@@ -469,8 +513,9 @@ def _validate_decision(case, decision, now):
         errors["decision_date"] = "Ange beslutsdatum."
     elif decision.decision_date > local_today(now):
         errors["decision_date"] = "Beslutsdatumet kan inte vara i framtiden."
-    elif decision.decision_date < local_today(case.submitted_at):
-        errors["decision_date"] = "Beslutet kan inte vara fattat innan ärendet lämnades in."
+    elif decision.decision_date < case.received_on:
+        errors["decision_date"] = (f"Beslutet kan inte vara fattat innan ärendet kom in "
+                                   f"({case.received_on.isoformat()}).")
     effective_from = decision.effective_from if decision.outcome == "approved" else None
     if decision.outcome == "approved":
         if effective_from is None:
@@ -576,20 +621,36 @@ def _record(case, action, from_state, to_state, actor, now, details):
 
 # --- Attachments -----------------------------------------------------------------------------
 
-def add_attachments(actor, case_id, uploads, now=None):
-    """Attach files to an undecided case. Raises IllegalTransition, InvalidInput."""
+def default_attachment_label(case):
+    """What a file added now most likely is: the request, the assessment, the (signed) decision, or other."""
+    return {"submitted": "request", "prepared": "assessment", "approved": "decision",
+            "rejected": "decision", "effective": "decision"}.get(case.state, "other")
+
+
+def add_attachments(actor, case_id, uploads, label, now=None):
+    """Attach files, labelled as what they are, to a case in any state.
+
+    Raises InvalidInput (no file, an unknown label, a refused file or one already on
+    the case), CaseConflict, NotAllowed.
+    """
     now = now or utcnow()
     _require_admin(actor)
     case = get_case(case_id)
     check_transition(case, "attach")
+    errors = {}
+    if label not in ATTACHMENT_LABELS:
+        errors["label"] = "Välj vad bilagan är: ansökan, bedömning, beslut eller övrigt."
     if not uploads:
-        raise InvalidInput({"files": "Välj minst en fil."})
+        errors["files"] = "Välj minst en fil."
+    if errors:
+        raise InvalidInput(errors)
+    # Locks the case row until commit, so two uploads of the same file at once see each other (below).
     _move(case, "attach", now)
-    _store_and_commit(case, uploads, actor, now)
+    _store_and_commit(case, uploads, label, actor, now)
     return case
 
 
-def _store_and_commit(case, uploads, actor, now):
+def _store_and_commit(case, uploads, label, actor, now):
     """Write the files, add their rows and history, commit; remove the files again if anything fails."""
     problem = None
     if len(uploads) > MAX_FILES_PER_UPLOAD:
@@ -599,14 +660,18 @@ def _store_and_commit(case, uploads, actor, now):
     if problem:
         db.session.rollback()
         raise InvalidInput({"files": problem})
-    written = []
+    written, added = [], []
     try:
         for upload in uploads:
             attachment = files.store(upload, actor.username, now)
+            attachment.label = label
             written.append(files.path_of(attachment))
+            _refuse_duplicate(case, added, attachment)
+            added.append(attachment)
             case.attachments.append(attachment)
             _record(case, "attach", case.state, case.state, actor, now,
-                    {"filename": attachment.filename, "size": attachment.size, "sha256": attachment.sha256})
+                    {"filename": attachment.filename, "size": attachment.size, "sha256": attachment.sha256,
+                     "label": label})
         db.session.commit()
     except BaseException as exc:
         db.session.rollback()
@@ -615,6 +680,50 @@ def _store_and_commit(case, uploads, actor, now):
         if isinstance(exc, files.FileRefused):
             raise InvalidInput({"files": str(exc)}) from exc
         raise
+
+
+def _refuse_duplicate(case, added, attachment):
+    """Raise FileRefused when a file with the same SHA-256 is already on the case (or `added` in this upload).
+
+    Refused rather than kept after a confirmation: the same bytes are the same document,
+    which a registrar files once; a second copy adds nothing but the impression that two
+    documents came in, and attachments can never be removed, so a slip would stay forever.
+    The message names the earlier attachment, so the user sees where the document already is.
+    """
+    twin = next((other for other in added if other.sha256 == attachment.sha256), None)
+    if twin is not None:
+        raise files.FileRefused(f"{attachment.filename} har samma innehåll som {twin.filename} i samma "
+                                "uppladdning. Bifoga filen en gång.")
+    earlier = next((kept for kept in case.attachments if kept.sha256 == attachment.sha256), None)
+    if earlier is None:
+        return
+    when = earlier.uploaded_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    raise files.FileRefused(f"{attachment.filename} finns redan i ärendet: samma innehåll som bilagan "
+                            f"{earlier.filename} ({earlier.label_text.lower()}), tillagd {when} av "
+                            f"{earlier.uploaded_by}. Bilagan sparades inte en gång till.")
+
+
+def case_list(query=""):
+    """Every case, newest first, or those whose diarienummer, case number or company matches `query`.
+
+    Case and spaces do not matter ("ks 2026/0123" finds "KS 2026/0123"), as a registrar types it.
+    """
+    statement = (db.select(OptOutCase).join(Company).options(selectinload(OptOutCase.company))
+                 .order_by(OptOutCase.number_year.desc(), OptOutCase.number.desc()))
+    needle = "".join((query or "").split()).lower()
+    if needle:
+        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+        def folded(column):
+            return db.func.lower(db.func.replace(column, " ", ""))
+        matches = [folded(OptOutCase.diary_number).like(pattern, escape="\\"),
+                   folded(Company.name).like(pattern, escape="\\")]
+        number = CASE_NUMBER.match(needle)
+        if number:
+            matches.append(db.and_(OptOutCase.number_year == int(number.group(1)),
+                                   OptOutCase.number == int(number.group(2))))
+        statement = statement.where(db.or_(*matches))
+    return db.session.scalars(statement).all()
 
 
 def attachment_file(actor, case_id, attachment_id, now=None):

@@ -66,12 +66,19 @@ def edit(company_id):
 @role_required("admin")
 def new_case(company_id):
     company = _or_404(services.get_company, company_id)
-    form = CaseForm()
+    form = CaseForm(received_on=services.local_today(utcnow()))
     done = submit_form(form, lambda: services.submit_case(current_actor(), company.id, _case_input(form),
                                                           _uploads(form.files)),
                        services.CompanyError, "Ärendet är inlämnat. Nästa steg är att bereda det.",
                        lambda case: url_for("companies.case", case_id=case.id))
     return done or _case_form_page(form, company)
+
+
+@bp.route("/admin/bolag/arenden")
+@role_required("admin")
+def cases():
+    query = request.args.get("q", "")[:100]
+    return render("companies/cases.html", cases=services.case_list(query), query=query)
 
 
 @bp.route("/admin/bolag/arenden/<int:case_id>")
@@ -86,7 +93,7 @@ def _case_page(case, status=200, **forms):
         "prepare_form": lambda: PrepareForm(formdata=None, assessment=case.assessment),
         "decision_form": lambda: DecisionForm(formdata=None, decision_date=today, effective_from=case.requested_from),
         "withdraw_form": lambda: WithdrawForm(formdata=None),
-        "attachment_form": lambda: AttachmentForm(formdata=None),
+        "attachment_form": lambda: AttachmentForm(formdata=None, label=services.default_attachment_label(case)),
     }
     context = {name: forms.get(name) or make() for name, make in default_forms.items()}
     return render("companies/case.html", case=case, company=case.company, actions=services.allowed_actions(case),
@@ -152,7 +159,7 @@ def attach(case_id):
     case = _or_404(services.get_case, case_id)
     form = AttachmentForm()
     return _step(case, form, "attachment_form", "Bilagorna är sparade.",
-                 lambda: services.add_attachments(current_actor(), case.id, _uploads(form.files)))
+                 lambda: services.add_attachments(current_actor(), case.id, _uploads(form.files), form.label.data))
 
 
 def _step(case, form, form_name, success, action):
@@ -199,7 +206,8 @@ def _company_input(form):
 
 
 def _case_input(form):
-    return services.CaseInput(form.reasons.data or "", form.requested_from.data)
+    return services.CaseInput(form.reasons.data or "", form.requested_from.data, form.received_on.data,
+                              form.diary_number.data or "")
 
 
 def _uploads(field):

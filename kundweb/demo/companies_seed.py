@@ -89,6 +89,9 @@ def _waste_rejected(company, today):
     _decide(case, today - timedelta(days=270), "rejected", "KLF 2025/077")
 
 
+DIARY_NUMBERS = {"Luleå Energi AB": 118, "Lulebo AB": 642, "Luleå Hamn AB": 731, "Luleå Lokaltrafik AB": 577,
+                 "Luleå Miljöresurs AB": 43}
+
 STORIES = {
     "Luleå Energi AB": _energy_left_kundcenter,
     "Lulebo AB": _housing_prepared,
@@ -99,7 +102,11 @@ STORIES = {
 
 
 def _submit(company, day, requested_from, reasons):
-    return services.submit_case(ADMIN, company.id, services.CaseInput(reasons, requested_from), now=_at(day))
+    """A letter that came in by post three days before it was typed in, with the diarium's number."""
+    received_on = day - timedelta(days=3)
+    diary_number = f"KS {received_on.year}/{DIARY_NUMBERS[company.name]:04d}"
+    return services.submit_case(ADMIN, company.id, services.CaseInput(reasons, requested_from, received_on,
+                                                                      diary_number), now=_at(day))
 
 
 def _prepare(case, day, assessment):

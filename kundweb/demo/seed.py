@@ -1,6 +1,7 @@
 """Demo data: each feature adds an idempotent seeder to SEEDERS."""
 
 from kundweb.demo.companies_seed import seed_companies
+from kundweb.demo.comparisons_seed import seed_comparisons
 from kundweb.demo.directory_seed import seed_directory
 from kundweb.demo.goals_seed import seed_goals
 from kundweb.demo.records_seed import seed_records
@@ -18,7 +19,7 @@ def seed_forwarding_targets():
     return [f"{changed} mottagare för vidarebefordran från katalogen och bolagsregistret"] if changed else []
 
 
-SEEDERS = [seed_directory, seed_goals, seed_companies, seed_records, seed_forwarding_targets]
+SEEDERS = [seed_directory, seed_goals, seed_comparisons, seed_companies, seed_records, seed_forwarding_targets]
 
 
 def seed_all():

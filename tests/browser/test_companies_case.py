@@ -134,3 +134,65 @@ def test_demo_companies_overview(app, page, axe_check):
     expect(page.get_by_role("row", name=re.compile("Luleå Energi AB"))).to_contain_text("Egen kundtjänst sedan")
     axe_check(page, "the demo companies overview")
     screenshot(page, "companies_overview_demo")
+
+
+def test_the_signed_decision_is_attached_after_the_decision_is_registered(app, page, axe_check, monkeypatch, tmp_path):
+    """The director signs on paper; the scanned decision comes back after the decision is registered."""
+    from tests.companies_helpers import case_in
+
+    monkeypatch.setitem(app.config, "COMPANY_ATTACHMENT_DIR", str(tmp_path / "bilagor"))
+    with app.app_context():
+        case = case_in("approved")
+        case_id, case_number = case.id, case.case_number
+    signed = {"name": "Beslut KLF 2026-318 underskrivet.pdf", "mimeType": "application/pdf",
+              "buffer": b"%PDF-1.4\nbeslut underskrivet av kommundirektoren\n"}
+    admin = log_in(page, "admin")
+    admin.goto(f"/admin/bolag/arenden/{case_id}")
+    expect(admin.get_by_text(f"Ärende {case_number}", exact=False).first).to_be_visible()
+    expect(admin.get_by_label("Vad är bilagan?")).to_have_value("decision")  # what comes after a decision
+    admin.get_by_label("Lägg till bilagor").set_input_files(files=[signed])
+    admin.get_by_role("button", name="Ladda upp").click()
+    expect(admin.get_by_text("Bilagorna är sparade.")).to_be_visible()
+    attachments = admin.get_by_role("list", name="Bilagor")
+    expect(attachments).to_contain_text("Beslut: Beslut KLF 2026-318 underskrivet.pdf")
+
+    # The same scan once more, by mistake: refused, naming the one already on the case.
+    admin.get_by_label("Vad är bilagan?").select_option("other")
+    admin.get_by_label("Lägg till bilagor").set_input_files(files=[{**signed, "name": "Skanning 2.pdf"}])
+    admin.get_by_role("button", name="Ladda upp").click()
+    expect(admin.get_by_text("Skanning 2.pdf finns redan i ärendet: samma innehåll som bilagan "
+                             "Beslut KLF 2026-318 underskrivet.pdf (beslut)", exact=False)).to_be_visible()
+    expect(admin.get_by_label("Lägg till bilagor")).to_have_attribute("aria-invalid", "true")
+    expect(attachments.get_by_role("listitem")).to_have_count(1)
+    axe_check(admin, "an approved case refusing a duplicate attachment")
+    screenshot(admin, "companies_case_signed_decision_duplicate")
+
+    admin.goto(f"/admin/bolag/arenden/{case_id}")
+    history = admin.get_by_role("region", name="Historik")
+    expect(history.get_by_text("Beslut: Beslut KLF 2026-318 underskrivet.pdf")).to_be_visible()
+    axe_check(admin, "an approved case with its signed decision")
+    screenshot(admin, "companies_case_signed_decision")
+
+
+def test_the_case_list_finds_a_case_by_its_diarienummer(app, page, axe_check, monkeypatch, tmp_path):
+    from kundweb.companies import services
+    from kundweb.demo.companies_seed import seed_companies
+
+    monkeypatch.setitem(app.config, "COMPANY_ATTACHMENT_DIR", str(tmp_path / "bilagor"))
+    with app.app_context():
+        seed_companies()
+        [housing] = services.case_list("Lulebo")
+        diary_number, case_number = housing.diary_number, housing.case_number
+    admin = log_in(page, "admin")
+    admin.goto("/bolag")
+    admin.get_by_role("link", name="Alla ärenden").click()
+    expect(admin.get_by_role("table")).to_contain_text("Luleå Miljöresurs AB")
+    admin.get_by_label("Sök på diarienummer, ärendenummer eller bolag").fill(diary_number.lower().replace(" ", ""))
+    admin.get_by_role("button", name="Sök").click()
+    table = admin.get_by_role("table")
+    expect(table.get_by_role("row")).to_have_count(2)  # the header and the one case
+    expect(table).to_contain_text(diary_number)
+    axe_check(admin, "the case list searched by diarienummer")
+    screenshot(admin, "companies_case_list_search")
+    table.get_by_role("link", name=case_number).click()
+    expect(admin.get_by_role("heading", level=1)).to_contain_text("Lulebo AB")
