@@ -112,7 +112,7 @@ def _generate(rng, now):
                                      note="Demo: påhittad placering"))
     db.session.commit()
     for month in months[:-2]:  # the last complete month stays open for an admin to close
-        goals.close_month(ADMIN, month, now=now)
+        goals.close_month(ADMIN, month, "Månadsrapporten (demodata)", now=now)
     return len(rows)
 
 

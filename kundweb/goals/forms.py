@@ -2,7 +2,7 @@
 import re
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from kundweb.forms import Form, select_choices
@@ -104,3 +104,12 @@ class WebAssessmentForm(Form):
     top_percent = NumberField("Bland de bästa (procent)", validators=[InputRequired("Ange placeringen.")],
                               description="T.ex. 8 om lulea.se hör till de 8 % bästa kommunerna.")
     note = StringField("Kommentar", validators=[Length(max=200)])
+
+
+class MonthStateForm(Form):
+    """Closing or reopening a month: why, and a confirmation that it is meant."""
+
+    reason = TextAreaField("Anledning", validators=[DataRequired("Ange en anledning."), Length(max=300)],
+                           description="Syns på månaden och sparas i loggen. Högst 300 tecken.")
+    confirm = BooleanField("Ja, jag vill göra detta", validators=[DataRequired("Bekräfta genom att kryssa i rutan.")])
+    back = HiddenField()

@@ -94,4 +94,19 @@ class MonthClose(db.Model):
     month = db.Column(db.String(7), primary_key=True)
     closed_at = db.Column(UTCDateTime, nullable=False)
     closed_by = db.Column(db.String(128))
+    reason = db.Column(db.String(300))  # why it was closed (required since reasons were asked for)
     figures = db.Column(JSON, nullable=False)
+
+
+class MonthReopen(db.Model):
+    """The latest reopening of a month that is open again: when, by whom and why.
+
+    Shown on the month until it is closed anew (the audit log keeps every reopening).
+    """
+
+    __tablename__ = "goal_month_reopen"
+
+    month = db.Column(db.String(7), primary_key=True)
+    reopened_at = db.Column(UTCDateTime, nullable=False)
+    reopened_by = db.Column(db.String(128))
+    reason = db.Column(db.String(300), nullable=False)

@@ -18,7 +18,8 @@ from kundweb.database import utcnow
 from kundweb.enquiries.models import Enquiry, EnquiryCategory
 from kundweb.extensions import db
 from kundweb.goals import imports, kpi
-from kundweb.goals.models import GoalImport, GoalTarget, MonthClose, SurveyMonth, TelephonyDay, WebAssessment
+from kundweb.goals.models import (GoalImport, GoalTarget, MonthClose, MonthReopen, SurveyMonth, TelephonyDay,
+                                  WebAssessment)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONTH_NAMES = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -329,9 +330,23 @@ def dashboard(first, last, now=None):
 
 # --- closing months ---------------------------------------------------------------------------
 
-def close_month(actor, month, now=None):
+REASON_MAX_LENGTH = 300
+
+
+def _reason(text):
+    """The reason for closing or reopening a month, trimmed; raises GoalsError when missing or too long."""
+    reason = " ".join((text or "").split())
+    if not reason:
+        raise GoalsError("Ange en anledning till att månaden stängs eller öppnas igen.")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise GoalsError(f"Anledningen får vara högst {REASON_MAX_LENGTH} tecken.")
+    return reason
+
+
+def close_month(actor, month, reason, now=None):
     """Freeze a finished month's figures; later imports and edits do not change them. Raises GoalsError."""
     now = now or utcnow()
+    reason = _reason(reason)
     if imports.parse_month(month) is None:
         raise GoalsError("Ange månaden som ÅÅÅÅ-MM.")
     if month >= current_month(now):
@@ -339,23 +354,50 @@ def close_month(actor, month, now=None):
     if db.session.get(MonthClose, month) is not None:
         raise GoalsError(f"{month_label(month).capitalize()} är redan stängd.")
     figures = figures_for([month], category_months=[month], closes={})[month]
-    db.session.add(MonthClose(month=month, closed_at=now, closed_by=actor.username, figures=figures))
+    db.session.add(MonthClose(month=month, closed_at=now, closed_by=actor.username, reason=reason,
+                              figures=figures))
+    db.session.execute(delete(MonthReopen).where(MonthReopen.month == month))
     audit.record("goals.month_closed", actor, "goal_month", month,
-                 {"results": {r.goal.key: r.value for r in kpi.results(kpi.combine([figures]))}}, now)
+                 {"reason": reason,
+                  "results": {r.goal.key: r.value for r in kpi.results(kpi.combine([figures]))}}, now)
     db.session.commit()
 
 
-def reopen_month(actor, month, now=None):
+def reopen_month(actor, month, reason, now=None):
     """Open a closed month again: its figures follow the data until it is closed anew. Raises GoalsError."""
     now = now or utcnow()
+    reason = _reason(reason)
     row = db.session.get(MonthClose, month)
     if row is None:
         raise GoalsError("Månaden är inte stängd.")
     audit.record("goals.month_reopened", actor, "goal_month", month,
-                 {"frozen_figures": row.figures, "closed_at": row.closed_at.isoformat(),
-                  "closed_by": row.closed_by}, now)
+                 {"reason": reason, "frozen_figures": row.figures, "closed_at": row.closed_at.isoformat(),
+                  "closed_by": row.closed_by, "closed_reason": row.reason}, now)
     db.session.delete(row)
+    db.session.merge(MonthReopen(month=month, reopened_at=now, reopened_by=actor.username, reason=reason))
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    """What the month list shows beside a closed or reopened month."""
+
+    closed: bool
+    at: object
+    by: str | None
+    reason: str | None
+
+
+def month_statuses(months):
+    """{month: MonthStatus} for those of `months` that are closed or were reopened (two small reads)."""
+    if not months:
+        return {}
+    first, last = min(months), max(months)
+    statuses = {row.month: MonthStatus(False, row.reopened_at, row.reopened_by, row.reason)
+                for row in db.session.scalars(select(MonthReopen).where(MonthReopen.month.between(first, last)))}
+    for row in closed_months(first, last).values():
+        statuses[row.month] = MonthStatus(True, row.closed_at, row.closed_by, row.reason)
+    return {month: status for month, status in statuses.items() if month in set(months)}
 
 
 def is_closed(month):

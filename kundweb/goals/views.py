@@ -5,8 +5,8 @@ from flask import Response, current_app, flash, jsonify, redirect, request, url_
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.database import utcnow
 from kundweb.goals import bp, charts, imports, kpi, services
-from kundweb.goals.forms import (SurveyImportForm, SurveyMonthForm, TargetForm, TelephonyImportForm,
-                                 WebAssessmentForm)
+from kundweb.goals.forms import (MonthStateForm, SurveyImportForm, SurveyMonthForm, TargetForm,
+                                 TelephonyImportForm, WebAssessmentForm)
 from kundweb.web import public_read_api, render, submit_form
 
 CHART_GOALS = ("direct", "satisfaction", "phone", "eservice")
@@ -73,7 +73,7 @@ def _dashboard_context():
     return {"d": data, "charts": trend_charts(data.trend), "period_error": error, "goals": kpi.GOALS,
             "target_text": kpi.target_text, "month_label": services.month_label,
             "quick": quick_periods(data.current_month),
-            "closes": services.closed_months(data.trend[0].month, data.trend[-1].month)}
+            "statuses": services.month_statuses([t.month for t in data.trend])}
 
 
 @bp.route("/servicemal")
@@ -108,21 +108,32 @@ def export_csv():
                              "Content-Type": "text/csv; charset=utf-8"})
 
 
-@bp.route("/servicemal/manad/<month>/<any(stang, oppna):action>", methods=["POST"])
+def _back(url):
+    return url if (url or "").startswith("/servicemal") else url_for("goals.dashboard")
+
+
+@bp.route("/servicemal/manad/<month>/<any(stang, oppna):action>", methods=["GET", "POST"])
 @role_required("admin")
 def month_state(month, action):
-    try:
-        if action == "stang":
-            services.close_month(current_actor(), month)
-            flash(f"{services.month_label(month).capitalize()} är stängd. Siffrorna är fastställda.", "success")
+    """Close or reopen a month: a page that asks why and for a confirmation, then the change."""
+    form = MonthStateForm(back=request.args.get("back", ""))
+    if form.validate_on_submit():
+        try:
+            if action == "stang":
+                services.close_month(current_actor(), month, form.reason.data)
+                flash(f"{services.month_label(month).capitalize()} är stängd. Siffrorna är fastställda.", "success")
+            else:
+                services.reopen_month(current_actor(), month, form.reason.data)
+                flash(f"{services.month_label(month).capitalize()} är öppnad igen. Siffrorna följer underlaget "
+                      "tills månaden stängs på nytt.", "success")
+        except services.GoalsError as exc:
+            form.form_errors.append(str(exc))
         else:
-            services.reopen_month(current_actor(), month)
-            flash(f"{services.month_label(month).capitalize()} är öppnad igen. Siffrorna följer underlaget "
-                  "tills månaden stängs på nytt.", "success")
-    except services.GoalsError as exc:
-        flash(str(exc), "error")
-    back = request.form.get("back", "")
-    return redirect(back if back.startswith("/servicemal") else url_for("goals.dashboard"))
+            return redirect(_back(form.back.data))
+    label = services.month_label(month) if imports.parse_month(month) else month
+    return render("goals/month_state.html", form=form, month=month, action=action, label=label,
+                  back=_back(form.back.data), status=services.month_statuses([month]).get(month)
+                  if imports.parse_month(month) else None), 400 if request.method == "POST" else 200
 
 
 # --- targets ----------------------------------------------------------------------------------
