@@ -183,13 +183,15 @@ class CallRow:
     day: date  # the local (Europe/Stockholm) date of the call
     wait_seconds: int
     answered: bool
+    hour: int = 0  # the local hour the call came in, 0-23
 
 
 def parse_telephony_calls(raw, today, mapping=None):
     """Per-call telephony rows; raises ImportRejected listing every bad row."""
     errors, rows = [], []
     for number, row in read_rows(raw, "telephony_call", mapping):
-        day = _call_day(row["time"])
+        moment = _call_time(row["time"])
+        day = moment.date() if moment else None
         if day is None:
             errors.append(f"Rad {number}: ”tidpunkt” måste vara datum och tid som ÅÅÅÅ-MM-DD TT:MM[:SS] "
                           f"(står ”{row['time']}”).")
@@ -209,11 +211,12 @@ def parse_telephony_calls(raw, today, mapping=None):
         if answered not in TRUE_WORDS | FALSE_WORDS:
             errors.append(f"Rad {number}: ”besvarat” måste vara ja eller nej (står ”{row['answered']}”).")
         if day is not None and day <= today and wait_seconds is not None and answered in TRUE_WORDS | FALSE_WORDS:
-            rows.append(CallRow(day, wait_seconds, answered in TRUE_WORDS))
+            rows.append(CallRow(day, wait_seconds, answered in TRUE_WORDS, moment.hour))
     return _checked(rows, errors)
 
 
-def _call_day(text):
+def _call_time(text):
+    """The call's local (Europe/Stockholm) date and time, without tzinfo; None when unreadable."""
     text = text.strip().replace("T", " ")
     match = re.fullmatch(r"(\d{4}-\d{2}-\d{2}) (\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?", text)
     if not match:
@@ -223,8 +226,8 @@ def _call_day(text):
     except ValueError:
         return None
     if moment.tzinfo is None:
-        return moment.date()  # already local time: the phone system's own clock
-    return moment.astimezone(STOCKHOLM).date()
+        return moment  # already local time: the phone system's own clock
+    return moment.astimezone(STOCKHOLM).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from kundweb.audit import services as audit
 from kundweb.database import utcnow
 from kundweb.enquiries.models import Enquiry, EnquiryCategory
 from kundweb.extensions import db
 from kundweb.goals import imports, kpi
-from kundweb.goals.models import (GoalImport, GoalTarget, MonthClose, MonthReopen, SurveyMonth, TelephonyDay,
-                                  WebAssessment)
+from kundweb.goals.models import (GoalImport, GoalTarget, MonthClose, MonthReopen, SurveyMonth, TelephonyCall,
+                                  TelephonyDay, WebAssessment)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONTH_NAMES = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -420,10 +420,12 @@ def import_telephony(actor, filename, raw, mapping=None, kind="telephony_day", n
     """Import per-day ("telephony_day") or per-call ("telephony_call") statistics.
 
     Every row is validated first; any bad row rejects the whole file (ImportRejected).
-    The days from the file's first to its last date replace what was stored for them.
+    The days from the file's first to its last date replace what was stored for them (their
+    day sums and, for a per-call file, the calls behind the telephony figures and volumes).
     """
     now = now or utcnow()
     today = now.astimezone(STOCKHOLM).date()
+    calls = []
     if kind == "telephony_day":
         days = {row.day: (row.offered, row.answered, row.within) for row in
                 imports.parse_telephony_days(raw, today, mapping)}
@@ -443,9 +445,16 @@ def import_telephony(actor, filename, raw, mapping=None, kind="telephony_day", n
     first, last = min(days), max(days)
     record = _import_record(actor, kind, filename, lines, first, last, now)
     replaced = db.session.execute(delete(TelephonyDay).where(TelephonyDay.day.between(first, last))).rowcount
+    # A per-day file over days that had calls leaves no calls behind that would disagree with its sums.
+    db.session.execute(delete(TelephonyCall).where(TelephonyCall.day.between(first, last)))
     db.session.add_all(TelephonyDay(day=day, month=day.strftime("%Y-%m"), offered=o, answered=a,
                                     answered_within=w, import_id=record.id)
                        for day, (o, a, w) in sorted(days.items()))
+    if calls:  # one executemany: a month of calls is tens of thousands of rows
+        db.session.execute(insert(TelephonyCall), [
+            {"day": call.day, "month": call.day.strftime("%Y-%m"), "hour": call.hour, "weekday": call.day.weekday(),
+             "wait_seconds": call.wait_seconds, "answered": call.answered, "import_id": record.id}
+            for call in calls])
     return _finish_import(actor, record, replaced, now)
 
 

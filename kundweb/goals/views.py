@@ -1,10 +1,12 @@
 """Service goals: the dashboard (agents read, admins also close months), exports, targets,
 imports and hand-entered inputs, and the public results page and API."""
+from datetime import timedelta
+
 from flask import Response, current_app, flash, jsonify, redirect, request, url_for
 
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.database import utcnow
-from kundweb.goals import bp, charts, imports, kpi, services
+from kundweb.goals import bp, charts, imports, kpi, services, telephony
 from kundweb.goals.forms import (MonthStateForm, SurveyImportForm, SurveyMonthForm, TargetForm,
                                  TelephonyImportForm, WebAssessmentForm)
 from kundweb.web import public_read_api, render, submit_form
@@ -80,6 +82,33 @@ def _dashboard_context():
 @role_required("agent")
 def dashboard():
     return render("goals/dashboard.html", **_dashboard_context())
+
+
+def _telephony_context(first, last):
+    """The telephony figures, the agents' sample and the volumes of the months first..last."""
+    first_day = services.first_day(first)
+    last_day = services.first_day(services.add_months(last, 1)) - timedelta(days=1)
+    rows = services.target_rows()
+    limits = {m: services.targets_for_month(m, rows)["phone"]["limit_seconds"] for m in services.month_range(first, last)}
+    sample_months, sample = telephony.agents_wait_sample(first, last, limits)
+    heat_maps = telephony.volume_by_hour(first_day, last_day)
+    return {"tel": telephony.telephony_report(first_day, last_day, current_app.config["GOALS_SHORT_ABANDON_SECONDS"],
+                                              services.period_label(first, last)),
+            "limits": sorted(set(limits.values())), "sample_months": sample_months, "sample": sample,
+            "heat_maps": heat_maps, "heat_hours": telephony.hours_shown(heat_maps), "weekdays": telephony.WEEKDAYS}
+
+
+@bp.route("/servicemal/telefoni")
+@role_required("agent")
+def telephony_page():
+    """Telephony figures and the volume by hour and weekday for a period, for staffing."""
+    first, last, error = _period()
+    context = _telephony_context(first, last)
+    shown = request.args.get("volym") or ("samtal" if context["heat_maps"][0].total else "alla")
+    context["heat_map"] = next((m for m in context["heat_maps"] if m.key == shown), context["heat_maps"][0])
+    return render("goals/telephony.html", first=first, last=last, label=services.period_label(first, last),
+                  period_error=error, current_month=services.current_month(), month_label=services.month_label,
+                  **context)
 
 
 @bp.route("/servicemal/rapport")
