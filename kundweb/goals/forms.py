@@ -54,7 +54,7 @@ class TelephonyImportForm(Form):
 
     kind = RadioField("Format", choices=select_choices({"telephony_day": "En rad per dag", "telephony_call": "En rad per samtal"}),
                       default="telephony_day", validators=[DataRequired("Välj format.")])
-    file = FileField("CSV-fil", validators=[FileRequired("Välj en fil.")])
+    file = FileField("Fil (CSV eller Excel .xlsx)", validators=[FileRequired("Välj en fil.")])
     # Which header of the file holds each column; empty = the accepted names in the README.
     map_date = StringField(f"Kolumn för {FORMATS['telephony_day'][0].label}", validators=[Length(max=60)])
     map_offered = StringField(f"Kolumn för {FORMATS['telephony_day'][1].label}", validators=[Length(max=60)])
@@ -77,7 +77,7 @@ class SurveyImportForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="survey", **kwargs)
 
-    file = FileField("CSV-fil", validators=[FileRequired("Välj en fil.")])
+    file = FileField("Fil (CSV eller Excel .xlsx)", validators=[FileRequired("Välj en fil.")])
 
 
 class SurveyMonthForm(Form):

@@ -6,7 +6,7 @@ from flask import Response, current_app, flash, jsonify, redirect, request, url_
 
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.database import utcnow
-from kundweb.goals import bp, charts, imports, kpi, services, telephony
+from kundweb.goals import bp, charts, imports, kpi, services, telephony, workbook
 from kundweb.goals.forms import (MonthStateForm, SurveyImportForm, SurveyMonthForm, TargetForm,
                                  TelephonyImportForm, WebAssessmentForm)
 from kundweb.web import public_read_api, render, submit_form
@@ -139,6 +139,21 @@ def export_csv():
 
 def _back(url):
     return url if (url or "").startswith("/servicemal") else url_for("goals.dashboard")
+
+
+@bp.route("/servicemal/export.xlsx")
+@role_required("agent")
+def export_xlsx():
+    """The dashboard period as an Excel workbook: a sheet per view and the definitions."""
+    first, last, error = _period()
+    if error:
+        flash(error, "error")
+        return redirect(url_for("goals.dashboard"))
+    name = f"servicemal-{first}" + (f"-till-{last}" if last != first else "") + ".xlsx"
+    data = workbook.export_xlsx(first, last, current_app.config["GOALS_SHORT_ABANDON_SECONDS"])
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
 
 
 @bp.route("/servicemal/manad/<month>/<any(stang, oppna):action>", methods=["GET", "POST"])
