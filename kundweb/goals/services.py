@@ -276,6 +276,7 @@ class Dashboard:
     months: list  # (month, MonthClose | None) of the period
     web_years: list
     current_month: str
+    closes: dict  # month -> MonthClose, of every month read (the trend's included)
 
 
 def parse_period(first, last, now=None):
@@ -325,7 +326,7 @@ def dashboard(first, last, now=None):
                                    .order_by(WebAssessment.year.desc()).limit(6)).all()
     return Dashboard(first, last, period_label(first, last), columns, period, trend, kpi.channel_rows(totals),
                      kpi.category_rows(totals), totals, [(m, closes.get(m)) for m in period_months],
-                     list(reversed(web_years)), current_month(now))
+                     list(reversed(web_years)), current_month(now), closes)
 
 
 # --- closing months ---------------------------------------------------------------------------
@@ -388,14 +389,18 @@ class MonthStatus:
     reason: str | None
 
 
-def month_statuses(months):
-    """{month: MonthStatus} for those of `months` that are closed or were reopened (two small reads)."""
+def month_statuses(months, closes=None):
+    """{month: MonthStatus} for those of `months` that are closed or were reopened.
+
+    `closes`: the MonthClose rows already read for these months, if the caller has them.
+    """
     if not months:
         return {}
     first, last = min(months), max(months)
+    closes = closed_months(first, last) if closes is None else closes
     statuses = {row.month: MonthStatus(False, row.reopened_at, row.reopened_by, row.reason)
                 for row in db.session.scalars(select(MonthReopen).where(MonthReopen.month.between(first, last)))}
-    for row in closed_months(first, last).values():
+    for row in closes.values():
         statuses[row.month] = MonthStatus(True, row.closed_at, row.closed_by, row.reason)
     return {month: status for month, status in statuses.items() if month in set(months)}
 

@@ -75,7 +75,7 @@ def _dashboard_context():
     return {"d": data, "charts": trend_charts(data.trend), "period_error": error, "goals": kpi.GOALS,
             "target_text": kpi.target_text, "month_label": services.month_label,
             "quick": quick_periods(data.current_month),
-            "statuses": services.month_statuses([t.month for t in data.trend])}
+            "statuses": services.month_statuses([t.month for t in data.trend], data.closes)}
 
 
 @bp.route("/servicemal")
