@@ -95,7 +95,7 @@ def _telephony_context(first, last):
     return {"tel": telephony.telephony_report(first_day, last_day, current_app.config["GOALS_SHORT_ABANDON_SECONDS"],
                                               services.period_label(first, last)),
             "limits": sorted(set(limits.values())), "sample_months": sample_months, "sample": sample,
-            "heat_maps": heat_maps, "heat_hours": telephony.hours_shown(heat_maps), "weekdays": telephony.WEEKDAYS}
+            "heat_maps": heat_maps, "weekdays": telephony.WEEKDAYS}
 
 
 @bp.route("/servicemal/telefoni")
@@ -106,6 +106,7 @@ def telephony_page():
     context = _telephony_context(first, last)
     shown = request.args.get("volym") or ("samtal" if context["heat_maps"][0].total else "alla")
     context["heat_map"] = next((m for m in context["heat_maps"] if m.key == shown), context["heat_maps"][0])
+    context["heat_hours"] = telephony.hours_shown([context["heat_map"]])
     return render("goals/telephony.html", first=first, last=last, label=services.period_label(first, last),
                   period_error=error, current_month=services.current_month(), month_label=services.month_label,
                   **context)

@@ -132,6 +132,11 @@ def test_demo_dashboard_and_public_results(app, page, axe_check):
     axe_check(page, "the demo dashboard")
     screenshot(page, "goals_dashboard_demo")
     page.locator(".chart-grid").screenshot(path=str(SCREENSHOT_DIR / "goals_charts_demo.png"))  # readable?
+    page.get_by_role("link", name="Telefoni och bemanning").click()
+    expect(page.get_by_role("table", name=re.compile("Inkommande samtal"))).to_be_visible()
+    expect(page.locator(".figure-list")).to_contain_text("Medelväntetid (ASA)")
+    axe_check(page, "the demo telephony page")
+    page.locator("#volume-heading").locator("..").screenshot(path=str(SCREENSHOT_DIR / "goals_heat_map_demo.png"))
     page.goto("/resultat")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Så går det för Kundcenter")
     expect(page.get_by_role("table")).to_be_visible()
