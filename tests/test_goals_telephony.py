@@ -6,7 +6,6 @@ import pytest
 from kundweb.audit.services import Actor
 from kundweb.enquiries import services as enquiries
 from kundweb.goals import services, telephony
-from tests.conftest import csrf_token
 
 ADMIN = Actor("david", frozenset({"admin"}))
 AGENT = Actor("bertil", frozenset({"agent"}))

@@ -13,15 +13,14 @@ for short abandons, ASA and longest wait need calls, and count only the days tha
 """
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, literal, select
 
 from kundweb.enquiries.models import CHANNELS, Enquiry
 from kundweb.extensions import db
-from kundweb.goals.kpi import percent
+from kundweb.goals.kpi import GUIDELINE_TARGETS, percent
 from kundweb.goals.models import TelephonyCall, TelephonyDay
-
-from zoneinfo import ZoneInfo
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
@@ -153,7 +152,8 @@ def _limit_by_month(month_column, limits):
     values = set(limits.values())
     if len(values) == 1:
         return literal(values.pop())
-    return case(*[(month_column == month, seconds) for month, seconds in limits.items()], else_=300)
+    return case(*[(month_column == month, seconds) for month, seconds in limits.items()],
+                else_=GUIDELINE_TARGETS["phone"]["limit_seconds"])
 
 
 @dataclass

@@ -89,7 +89,8 @@ def _telephony_context(first, last):
     first_day = services.first_day(first)
     last_day = services.first_day(services.add_months(last, 1)) - timedelta(days=1)
     rows = services.target_rows()
-    limits = {m: services.targets_for_month(m, rows)["phone"]["limit_seconds"] for m in services.month_range(first, last)}
+    limits = {month: services.targets_for_month(month, rows)["phone"]["limit_seconds"]
+              for month in services.month_range(first, last)}
     sample_months, sample = telephony.agents_wait_sample(first, last, limits)
     heat_maps = telephony.volume_by_hour(first_day, last_day)
     return {"tel": telephony.telephony_report(first_day, last_day, current_app.config["GOALS_SHORT_ABANDON_SECONDS"],

@@ -22,9 +22,11 @@ TELEPHONY_DEFINITIONS = [
                      "eller som avhopp (0 sekunder: alla samtal räknas)."),
     ("Erbjudna", "Samtal, minus korta avhopp. För dagar som importerats som dagssummor: filens erbjudna samtal."),
     ("Avhoppsfrekvens", "(Erbjudna − besvarade) / erbjudna, i procent."),
-    ("Medelväntetid (ASA)", "Besvarade samtals genomsnittliga väntetid i hela sekunder. Bara dagar med statistik per samtal."),
+    ("Medelväntetid (ASA)", "Besvarade samtals genomsnittliga väntetid i hela sekunder. "
+                            "Bara dagar med statistik per samtal."),
     ("Servicenivå", "Samtal besvarade inom telefonmålets gräns / erbjudna, i procent."),
-    ("Längsta väntetid", "Den längsta väntetiden för något samtal, besvarat eller inte. Bara dagar med statistik per samtal."),
+    ("Längsta väntetid", "Den längsta väntetiden för något samtal, besvarat eller inte. "
+                         "Bara dagar med statistik per samtal."),
 ]
 
 
