@@ -116,3 +116,13 @@ def test_the_telephony_page_shows_the_figures_the_heat_map_and_the_sample(app, l
 def test_a_bad_period_on_the_telephony_page_falls_back_with_a_message(login_as, query):
     page = login_as("agent").get(f"/servicemal/telefoni?{query}")
     assert page.status_code == 200 and "notice--error" in page.get_data(as_text=True)
+
+
+def test_the_sample_counts_within_each_months_own_limit(app_context):
+    category = enquiries.add_category(ADMIN, "Lulebo AB", "Bostadskö")
+    for month, wait in [(3, 100), (4, 100), (4, 30)]:
+        enquiries.log_enquiry(AGENT, enquiries.EnquiryInput("telefon", category.id, "direct", wait_seconds=wait),
+                              now=datetime(2025, month, 3, 9, tzinfo=UTC))
+    months, period = telephony.agents_wait_sample("2025-03", "2025-04", {"2025-03": 300, "2025-04": 60})
+    # March: 100 s within 300 s; April: only 30 s within 60 s -> 2 of 3
+    assert [(m.label, m.within) for m in months] == [("2025-03", 1), ("2025-04", 1)] and period.within == 2

@@ -131,3 +131,14 @@ def test_the_upload_form_takes_an_xlsx_file(app, login_as):
                           data={"csrf_token": csrf_token(admin, "/servicemal/underlag"), "tel-kind": "telephony_day",
                                 "tel-file": (io.BytesIO(data), "dagar.xlsx")})
     assert response.status_code == 400 and "Rad 2: fler besvarade (12) än erbjudna (10) samtal." in response.get_data(as_text=True)
+
+
+def test_a_category_name_that_looks_like_a_formula_stays_text_in_the_workbook(app_context):
+    from kundweb.goals import workbook
+
+    category = enquiries.add_category(ADMIN, "Lulebo AB", '=HYPERLINK("http://example.invalid","Klicka")')
+    enquiries.log_enquiry(AGENT, enquiries.EnquiryInput("telefon", category.id, "direct"),
+                          now=datetime(2025, 3, 3, 9, tzinfo=UTC))
+    book = openpyxl.load_workbook(io.BytesIO(workbook.export_xlsx("2025-03", "2025-03", 5)))
+    cell = book["Kategorier"]["B2"]
+    assert cell.data_type == "s" and cell.value.startswith("'=")
