@@ -142,3 +142,13 @@ def test_a_category_name_that_looks_like_a_formula_stays_text_in_the_workbook(ap
     book = openpyxl.load_workbook(io.BytesIO(workbook.export_xlsx("2025-03", "2025-03", 5)))
     cell = book["Kategorier"]["B2"]
     assert cell.data_type == "s" and cell.value.startswith("'=")
+
+
+def test_an_xlsx_call_at_midnight_keeps_its_time_and_a_date_cell_with_midnight_is_a_date(app_context):
+    calls = xlsx([["tidpunkt", "väntetid i sekunder", "besvarat"], [datetime(2025, 3, 3, 0, 0), 5, "ja"],
+                  [datetime(2025, 3, 3, 0, 0, 30), "2:30", 1]])
+    services.import_telephony(ADMIN, "natt.xlsx", calls, kind="telephony_call", now=NOW)
+    assert db.session.execute(db.select(TelephonyCall.hour, TelephonyCall.wait_seconds)
+                              .order_by(TelephonyCall.id)).all() == [(0, 5), (0, 150)]
+    services.import_telephony(ADMIN, "natt.xlsx", calls, kind="telephony_call", now=NOW)  # replaces, never doubles
+    assert db.session.scalar(db.select(db.func.count()).select_from(TelephonyCall)) == 2

@@ -149,8 +149,8 @@ def _cell_text(value):
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nej"
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime):  # a date cell too: Excel stores dates as date-times
+        return value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):  # a wait typed as m:ss is a time of day in Excel
@@ -185,8 +185,10 @@ def _integer(row, number, key, label, errors):
 
 
 def _date(text):
+    """'2025-03-03', also with a midnight time as Excel gives a date cell ('2025-03-03 00:00:00')."""
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})( 00:00(:00)?)?", text)
     try:
-        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        return date.fromisoformat(match.group(1)) if match else None
     except ValueError:
         return None
 
