@@ -126,3 +126,30 @@ def test_the_sample_counts_within_each_months_own_limit(app_context):
     months, period = telephony.agents_wait_sample("2025-03", "2025-04", {"2025-03": 300, "2025-04": 60})
     # March: 100 s within 300 s; April: only 30 s within 60 s -> 2 of 3
     assert [(m.label, m.within) for m in months] == [("2025-03", 1), ("2025-04", 1)] and period.within == 2
+
+
+def test_the_dashboard_reads_no_call_rows_the_new_figures_cost_only_where_shown(app, login_as):
+    """The dashboard_year benchmark's page: the per-call figures and volumes are read on their own page only."""
+    from sqlalchemy import event
+
+    from kundweb.extensions import db
+
+    with app.app_context():
+        services.import_telephony(ADMIN, "samtal.csv", MONDAY.encode(), kind="telephony_call", now=NOW)
+        engine = db.engine
+    client = login_as("agent")
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert client.get("/servicemal?from=2025-01&to=2025-12").status_code == 200
+        on_dashboard = list(statements)
+        statements.clear()
+        assert client.get("/servicemal/telefoni?from=2025-01&to=2025-12").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert on_dashboard and not [s for s in on_dashboard if "goal_telephony_call" in s]
+    assert any("goal_telephony_call" in s and "GROUP BY" in s for s in statements)
