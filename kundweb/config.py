@@ -160,6 +160,8 @@ class Config:
     ENQUIRY_CHOICES_CACHE_SECONDS = float(os.environ.get("KUNDWEB_ENQUIRY_CHOICES_CACHE_SECONDS", "5"))
     # Service goals: the largest telephony or survey file an admin may import.
     GOALS_IMPORT_MAX_BYTES = int(os.environ.get("KUNDWEB_GOALS_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+    # Calls given up within this many seconds count neither as offered nor as abandoned (0: every call counts).
+    GOALS_SHORT_ABANDON_SECONDS = int(os.environ.get("KUNDWEB_GOALS_SHORT_ABANDON_SECONDS", "5"))
 
     # The largest request body anywhere; the upload routes raise it for themselves (records,
     # company cases, goals imports). Larger bodies get 413 before they are read or spooled.

@@ -43,7 +43,7 @@ def march(app):
 def test_a_closed_month_does_not_change_after_a_later_import_until_reopened(app):
     seed(app)
     with app.app_context():
-        services.close_month(ADMIN, "2025-03", now=NOW)
+        services.close_month(ADMIN, "2025-03", "Månadsrapporten", now=NOW)
     assert march(app)["phone"].value == 92.0
     with app.app_context():
         services.import_telephony(ADMIN, "ny.csv", MARCH.replace("100;95;92", "100;95;50").encode(), now=NOW)
@@ -53,7 +53,7 @@ def test_a_closed_month_does_not_change_after_a_later_import_until_reopened(app)
     frozen = march(app)
     assert (frozen["phone"].value, frozen["direct"].value, frozen["direct"].denominator) == (92.0, 75.0, 4)
     with app.app_context():
-        services.reopen_month(ADMIN, "2025-03", now=NOW)
+        services.reopen_month(ADMIN, "2025-03", "Rättat underlag", now=NOW)
         actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.action.like("goals.month%"))
                                      .order_by(AuditEvent.id)).all()
     assert actions == ["goals.month_closed", "goals.month_reopened"]
@@ -63,18 +63,18 @@ def test_a_closed_month_does_not_change_after_a_later_import_until_reopened(app)
 
 def test_only_finished_months_can_be_closed_and_only_once(app_context):
     with pytest.raises(services.GoalsError, match="avslutade"):
-        services.close_month(ADMIN, "2025-06", now=NOW)
-    services.close_month(ADMIN, "2025-05", now=NOW)
+        services.close_month(ADMIN, "2025-06", "Månadsrapporten", now=NOW)
+    services.close_month(ADMIN, "2025-05", "Månadsrapporten", now=NOW)
     with pytest.raises(services.GoalsError, match="redan"):
-        services.close_month(ADMIN, "2025-05", now=NOW)
+        services.close_month(ADMIN, "2025-05", "Månadsrapporten", now=NOW)
     with pytest.raises(services.GoalsError, match="inte stängd"):
-        services.reopen_month(ADMIN, "2025-04", now=NOW)
+        services.reopen_month(ADMIN, "2025-04", "Rättat underlag", now=NOW)
 
 
 def test_a_target_change_does_not_rewrite_a_closed_month(app):
     seed(app)
     with app.app_context():
-        services.close_month(ADMIN, "2025-03", now=NOW)
+        services.close_month(ADMIN, "2025-03", "Månadsrapporten", now=NOW)
         services.add_target(ADMIN, "direct", 80, "2025-01", now=NOW)
     assert (march(app)["direct"].target, march(app)["direct"].met) == (70.0, True)
 
@@ -82,7 +82,7 @@ def test_a_target_change_does_not_rewrite_a_closed_month(app):
 def test_csv_export_parses_back_to_the_dashboards_numbers(app):
     seed(app)
     with app.app_context():
-        services.close_month(ADMIN, "2025-03", now=NOW)
+        services.close_month(ADMIN, "2025-03", "Månadsrapporten", now=NOW)
         text = services.export_csv("2025-03", "2025-04", now=NOW)
         board = services.dashboard("2025-03", "2025-04", now=NOW)
     assert text.startswith("\ufeff") and "\r\n" in text
@@ -123,6 +123,7 @@ def test_dashboard_page_for_agents_read_only_and_admins_with_month_actions(app, 
     html = client.get("/servicemal?from=2025-03&to=2025-04").get_data(as_text=True)
     assert "Stäng<span" in html
     response = client.post("/servicemal/manad/2025-03/stang", data={"csrf_token": csrf_token(client, "/servicemal"),
+                                                                    "reason": "Månadsrapporten", "confirm": "y",
                                                                     "back": "/servicemal?from=2025-03&to=2025-04"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/servicemal?from=2025-03&to=2025-04")
     assert "Öppna igen" in client.get("/servicemal?from=2025-03&to=2025-04").get_data(as_text=True)
@@ -144,7 +145,7 @@ def test_employees_do_not_see_the_dashboard(login_as):
 def test_public_results_show_only_closed_months(app, client):
     seed(app)
     with app.app_context():
-        services.close_month(ADMIN, "2025-03", now=NOW)
+        services.close_month(ADMIN, "2025-03", "Månadsrapporten", now=NOW)
     data = client.get("/api/v1/results?year=2025").get_json()
     assert data["year"] == 2025 and [m["month"] for m in data["months"]] == ["2025-03"]
     direct = next(r for r in data["months"][0]["results"] if r["goal"] == "direct")
@@ -170,7 +171,7 @@ def test_public_page_with_a_bad_year_says_so(client):
 def test_a_target_entered_by_mistake_can_be_removed_and_closed_months_keep_theirs(app):
     seed(app)
     with app.app_context():
-        services.close_month(ADMIN, "2025-03", now=NOW)
+        services.close_month(ADMIN, "2025-03", "Månadsrapporten", now=NOW)
         wrong, _ = services.add_target(ADMIN, "direct", 95, "2025-03", now=NOW)
         right, _ = services.add_target(ADMIN, "direct", 80, "2025-01", now=NOW)
         assert services.targets_for_month("2025-04", services.target_rows())["direct"]["value"] == 95.0

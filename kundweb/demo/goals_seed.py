@@ -15,7 +15,7 @@ from kundweb.enquiries import services as enquiries
 from kundweb.enquiries.models import Enquiry, EnquiryCategory, EnquiryTarget
 from kundweb.extensions import db
 from kundweb.goals import services as goals
-from kundweb.goals.models import SurveyMonth, TelephonyDay, WebAssessment
+from kundweb.goals.models import SurveyMonth, TelephonyCall, TelephonyDay, WebAssessment
 
 ADMIN = Actor("david", frozenset({"admin"}))
 MONTHS = 25  # two years back plus this month: every trend month has its year-earlier comparison
@@ -37,6 +37,9 @@ TARGETS = [("unit", name) for name in CATEGORIES if not name.endswith(" AB")] + 
           [("company", name) for name in CATEGORIES if name.endswith(" AB")] + \
           [("function", "Stadsbiblioteket"), ("function", "Badhuset"), ("function", "Återvinningscentralen")]
 CHANNEL_MIX = {"telefon": 50, "epost": 18, "besok": 9, "chatt": 7, "facebook": 3, "brev": 2}  # + e-tjänst
+CALL_MONTHS = 3  # the latest months get per-call telephony data too, for the telephony page and its heat map
+# Calls by local hour on a weekday: a morning peak and one after lunch, as a contact centre sees them.
+CALL_HOURS = {8: 14, 9: 16, 10: 13, 11: 10, 12: 7, 13: 12, 14: 10, 15: 8, 16: 5}
 
 
 def seed_categories():
@@ -72,7 +75,7 @@ def _generate(rng, now):
     active = [c for c in categories if c.active]
     weights = [rng.uniform(0.3, 3.0) for _ in active]
     targets = db.session.scalars(select(EnquiryTarget)).all()
-    rows, tel_rows = [], []
+    rows, tel_rows, call_rows = [], [], []
     for index, month in enumerate(months):
         # A story: the direct share dips in the busy autumn and spring; e-services grow every year.
         season = {1: 1.5, 2: 1.0, 3: -1.5, 4: -2.5, 5: 0.5, 6: 2.0, 7: 3.0, 8: 0.0, 9: -3.0, 10: -2.0,
@@ -91,9 +94,17 @@ def _generate(rng, now):
                 rows.append(_row(rng, day, channel, direct, active, weights, retired, targets, index, months, now))
             if weekday and calls:
                 offered = int(calls * rng.uniform(1.05, 1.15))
-                answered = int(offered * rng.uniform(0.95, 0.99))
-                tel_rows.append({"day": day, "month": month, "offered": offered, "answered": answered,
-                                 "answered_within": min(answered, round(offered * within))})
+                if index >= MONTHS - CALL_MONTHS:
+                    day_calls = _calls(rng, day, month, offered, within)
+                    call_rows += day_calls
+                    answered = sum(c["answered"] for c in day_calls)
+                    tel_rows.append({"day": day, "month": month, "offered": len(day_calls), "answered": answered,
+                                     "answered_within": sum(c["answered"] and c["wait_seconds"] <= 300
+                                                            for c in day_calls)})
+                else:
+                    answered = int(offered * rng.uniform(0.95, 0.99))
+                    tel_rows.append({"day": day, "month": month, "offered": offered, "answered": answered,
+                                     "answered_within": min(answered, round(offered * within))})
             day += timedelta(days=1)
         if month != this_month:
             satisfied = 0.74 + season / 150 + rng.uniform(-0.03, 0.02)
@@ -106,14 +117,34 @@ def _generate(rng, now):
     rows = [r for r in rows if r["created_at"] <= now]
     db.session.execute(insert(Enquiry.__table__), rows)  # Core executemany: the ORM path is row by row
     db.session.execute(insert(TelephonyDay.__table__), tel_rows)
+    if call_rows:
+        db.session.execute(insert(TelephonyCall.__table__), call_rows)
     year = today.year
     for offset, top in ((2, 13.0), (1, 8.0)):
         db.session.add(WebAssessment(year=year - offset, top_percent=top, updated_at=now, updated_by="david",
                                      note="Demo: påhittad placering"))
     db.session.commit()
     for month in months[:-2]:  # the last complete month stays open for an admin to close
-        goals.close_month(ADMIN, month, now=now)
+        goals.close_month(ADMIN, month, "Månadsrapporten (demodata)", now=now)
     return len(rows)
+
+
+def _calls(rng, day, month, count, within):
+    """A weekday's calls: local hours as CALL_HOURS, waits so that about `within` are answered in 5 minutes."""
+    calls = []
+    for hour in rng.choices(list(CALL_HOURS), weights=list(CALL_HOURS.values()), k=count):
+        roll = rng.random()
+        if roll < 0.02:  # hung up at once: a short abandon
+            wait, answered = rng.randint(0, 4), False
+        elif roll < 0.05:  # gave up waiting
+            wait, answered = rng.randint(40, 500), False
+        elif roll < 0.05 + within:  # "within" is the share of all calls answered in time
+            wait, answered = int(rng.expovariate(1 / 70)) % 300, True
+        else:
+            wait, answered = rng.randint(301, 720), True
+        calls.append({"day": day, "month": month, "hour": hour, "weekday": day.weekday(), "wait_seconds": wait,
+                      "answered": answered})
+    return calls
 
 
 def _pick(rng, mix, weekday):

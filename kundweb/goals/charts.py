@@ -1,7 +1,8 @@
 """Bar charts as SVG geometry for the goals/_chart.html partial: drawn on the server, no JavaScript.
 
-Bars for each month, a dashed line at the target, and (for the e-service goal) a marker
-at the same month a year earlier. Missed months are hatched as well as coloured, and
+Bars for each month on an axis that starts at 0 (a bar's height is its value, so 88 % never
+looks like a third of 95 %), a dashed line at the target, and (for the e-service goal) a
+marker at the same month a year earlier. Missed months are hatched as well as coloured, and
 every value is written above its bar, so nothing is told by colour alone.
 """
 import math
@@ -48,17 +49,6 @@ class Chart:
     bottom: int = HEIGHT - BOTTOM
 
 
-def nice_min(value):
-    """Where the axis starts: at 0, or at a round number below the data when every value is high.
-
-    Shares of 65-95 % on a 0-100 axis all look alike; starting at 50 shows the differences
-    that matter against a 70 % or 90 % target. The axis labels say where it starts.
-    """
-    if value < 50:
-        return 0
-    return int((value - 10) // 10 * 10)
-
-
 def nice_max(value):
     """A round upper end for the axis: 100 for ordinary shares, less when every value is small."""
     if value >= 60:
@@ -72,13 +62,12 @@ def bar_chart(chart_id, title, points, target=None, target_label=None, summary="
     values = [p[2] for p in points if p[2] is not None] + [p[4] for p in points if p[4] is not None]
     everything = values + ([target] if target is not None else [])
     top_value = nice_max(max(everything + [1]) * 1.12)
-    bottom_value = nice_min(min(everything)) if everything else 0
     plot_height = HEIGHT - BOTTOM - TOP
     slot = (WIDTH - LEFT - RIGHT) / max(len(points), 1)
     width = min(slot * 0.64, 40)
 
     def y_of(value):
-        share = (min(max(value, bottom_value), top_value) - bottom_value) / (top_value - bottom_value)
+        share = min(max(value, 0), top_value) / top_value
         return round(TOP + plot_height * (1 - share), 1)
 
     bars = []
@@ -91,12 +80,8 @@ def bar_chart(chart_id, title, points, target=None, target_label=None, summary="
                         format_percent(value), status,
                         y_of(previous) if previous is not None else None,
                         format_percent(previous) if previous is not None else None))
-    span = top_value - bottom_value
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50) if span / s <= 5)
-    ticks = [(y_of(bottom_value + step * k), f"{format_number(bottom_value + step * k)} %")
-             for k in range(int(span // step) + 1)]
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50) if top_value / s <= 5)
+    ticks = [(y_of(step * k), f"{format_number(step * k)} %") for k in range(int(top_value // step) + 1)]
     description = summary or f"Stapeldiagram per månad. {len(points)} månader."
-    if bottom_value:
-        description += f" Axeln börjar på {bottom_value} %."
     return Chart(chart_id, title, description, bars, ticks, y_of(target) if target is not None else None,
                  target_label, any(b.previous_y is not None for b in bars))

@@ -2,7 +2,7 @@
 import re
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from kundweb.forms import Form, select_choices
@@ -54,7 +54,7 @@ class TelephonyImportForm(Form):
 
     kind = RadioField("Format", choices=select_choices({"telephony_day": "En rad per dag", "telephony_call": "En rad per samtal"}),
                       default="telephony_day", validators=[DataRequired("Välj format.")])
-    file = FileField("CSV-fil", validators=[FileRequired("Välj en fil.")])
+    file = FileField("Fil (CSV eller Excel .xlsx)", validators=[FileRequired("Välj en fil.")])
     # Which header of the file holds each column; empty = the accepted names in the README.
     map_date = StringField(f"Kolumn för {FORMATS['telephony_day'][0].label}", validators=[Length(max=60)])
     map_offered = StringField(f"Kolumn för {FORMATS['telephony_day'][1].label}", validators=[Length(max=60)])
@@ -77,7 +77,7 @@ class SurveyImportForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="survey", **kwargs)
 
-    file = FileField("CSV-fil", validators=[FileRequired("Välj en fil.")])
+    file = FileField("Fil (CSV eller Excel .xlsx)", validators=[FileRequired("Välj en fil.")])
 
 
 class SurveyMonthForm(Form):
@@ -104,3 +104,12 @@ class WebAssessmentForm(Form):
     top_percent = NumberField("Bland de bästa (procent)", validators=[InputRequired("Ange placeringen.")],
                               description="T.ex. 8 om lulea.se hör till de 8 % bästa kommunerna.")
     note = StringField("Kommentar", validators=[Length(max=200)])
+
+
+class MonthStateForm(Form):
+    """Closing or reopening a month: why, and a confirmation that it is meant."""
+
+    reason = TextAreaField("Anledning", validators=[DataRequired("Ange en anledning."), Length(max=300)],
+                           description="Syns på månaden och sparas i loggen. Högst 300 tecken.")
+    confirm = BooleanField("Ja, jag vill göra detta", validators=[DataRequired("Bekräfta genom att kryssa i rutan.")])
+    back = HiddenField()

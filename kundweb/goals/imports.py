@@ -1,4 +1,4 @@
-"""Reading imported CSV files: encoding, separator, column mapping, and every row validated.
+"""Reading imported CSV and Excel (.xlsx) files: encoding, separator, column mapping, and every row validated.
 
 Pure functions: bytes in, parsed rows out, or ImportRejected with every error found
 (row numbers are the file's line numbers, the header being row 1), in Swedish.
@@ -8,9 +8,12 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
+
+import openpyxl
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MAX_ERRORS_SHOWN = 50
@@ -87,30 +90,74 @@ def decode(raw):
         raise ImportRejected(["Filen gick inte att läsa som text (UTF-8 eller Windows-1252)."]) from exc
 
 
+XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx file is a zip archive
+
+
 def read_rows(raw, kind, mapping=None):
-    """Yield (row number, {column key: text}) of a file in format `kind`.
+    """Yield (row number, {column key: text}) of a file in format `kind`, CSV or .xlsx.
 
     `mapping` maps column keys to the header the file uses for them; columns not
     mapped are found by their accepted names. Raises ImportRejected when the file or
     its header cannot be used.
     """
-    text = decode(raw)
-    lines = text.splitlines()
-    header_line = next((line for line in lines if line.strip()), None)
-    if header_line is None:
-        raise ImportRejected(["Filen är tom."])
-    delimiter = max(";,\t", key=header_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = _xlsx_records(raw) if raw.startswith(XLSX_MAGIC) else _csv_records(raw)
     header = None
-    for fields in reader:
+    for number, fields in records:
         if not any(f.strip() for f in fields):
             continue
         if header is None:
             header = [fold(f) for f in fields]
             positions = _positions(kind, header, fields, mapping or {})
             continue
-        yield reader.line_num, {key: (fields[i].strip() if i is not None and i < len(fields) else "")
-                                for key, i in positions.items()}
+        yield number, {key: (fields[i].strip() if i is not None and i < len(fields) else "")
+                       for key, i in positions.items()}
+    if header is None:
+        raise ImportRejected(["Filen är tom."])
+
+
+def _csv_records(raw):
+    """(line number, fields) of a CSV file; the separator is the one its header row uses most."""
+    text = decode(raw)
+    header_line = next((line for line in text.splitlines() if line.strip()), None)
+    if header_line is None:
+        raise ImportRejected(["Filen är tom."])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=max(";,\t", key=header_line.count))
+    for fields in reader:
+        yield reader.line_num, fields
+
+
+def _xlsx_records(raw):
+    """(row number, fields as text) of the first sheet of an .xlsx file, as Excel numbers its rows.
+
+    Cells become the text a CSV export of them would hold, so the same checks and messages apply.
+    """
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ImportRejected(["Filen gick inte att läsa som Excel-fil (.xlsx). Spara den på nytt som "
+                              "Excel-arbetsbok eller som CSV."]) from exc
+    try:
+        sheet = book.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell_text(value) for value in values]
+    finally:
+        book.close()
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, datetime):  # a date cell too: Excel stores dates as date-times
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):  # a wait typed as m:ss is a time of day in Excel
+        return f"{value.hour * 60 + value.minute}:{value.second:02d}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _positions(kind, header, raw_header, mapping):
@@ -138,8 +185,10 @@ def _integer(row, number, key, label, errors):
 
 
 def _date(text):
+    """'2025-03-03', also with a midnight time as Excel gives a date cell ('2025-03-03 00:00:00')."""
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})( 00:00(:00)?)?", text)
     try:
-        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        return date.fromisoformat(match.group(1)) if match else None
     except ValueError:
         return None
 
@@ -183,13 +232,15 @@ class CallRow:
     day: date  # the local (Europe/Stockholm) date of the call
     wait_seconds: int
     answered: bool
+    hour: int = 0  # the local hour the call came in, 0-23
 
 
 def parse_telephony_calls(raw, today, mapping=None):
     """Per-call telephony rows; raises ImportRejected listing every bad row."""
     errors, rows = [], []
     for number, row in read_rows(raw, "telephony_call", mapping):
-        day = _call_day(row["time"])
+        moment = _call_time(row["time"])
+        day = moment.date() if moment else None
         if day is None:
             errors.append(f"Rad {number}: ”tidpunkt” måste vara datum och tid som ÅÅÅÅ-MM-DD TT:MM[:SS] "
                           f"(står ”{row['time']}”).")
@@ -209,11 +260,12 @@ def parse_telephony_calls(raw, today, mapping=None):
         if answered not in TRUE_WORDS | FALSE_WORDS:
             errors.append(f"Rad {number}: ”besvarat” måste vara ja eller nej (står ”{row['answered']}”).")
         if day is not None and day <= today and wait_seconds is not None and answered in TRUE_WORDS | FALSE_WORDS:
-            rows.append(CallRow(day, wait_seconds, answered in TRUE_WORDS))
+            rows.append(CallRow(day, wait_seconds, answered in TRUE_WORDS, moment.hour))
     return _checked(rows, errors)
 
 
-def _call_day(text):
+def _call_time(text):
+    """The call's local (Europe/Stockholm) date and time, without tzinfo; None when unreadable."""
     text = text.strip().replace("T", " ")
     match = re.fullmatch(r"(\d{4}-\d{2}-\d{2}) (\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?", text)
     if not match:
@@ -223,8 +275,8 @@ def _call_day(text):
     except ValueError:
         return None
     if moment.tzinfo is None:
-        return moment.date()  # already local time: the phone system's own clock
-    return moment.astimezone(STOCKHOLM).date()
+        return moment  # already local time: the phone system's own clock
+    return moment.astimezone(STOCKHOLM).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,25 @@ class TelephonyDay(db.Model):
     import_id = db.Column(db.Integer, db.ForeignKey("goal_import.id"), index=True)
 
 
+class TelephonyCall(db.Model):
+    """One call of a per-call import, kept for the figures a day's sums cannot give.
+
+    The local (Europe/Stockholm) day, hour and weekday are worked out once at import, so the
+    volume by hour and weekday is a plain GROUP BY on every database, DST included.
+    """
+
+    __tablename__ = "goal_telephony_call"
+
+    id = db.Column(db.Integer, primary_key=True)
+    day = db.Column(db.Date, nullable=False, index=True)
+    month = db.Column(db.String(7), nullable=False)
+    hour = db.Column(db.Integer, nullable=False)  # 0-23, local
+    weekday = db.Column(db.Integer, nullable=False)  # 0 = Monday
+    wait_seconds = db.Column(db.Integer, nullable=False)
+    answered = db.Column(db.Boolean, nullable=False)
+    import_id = db.Column(db.Integer, db.ForeignKey("goal_import.id"), index=True)
+
+
 class SurveyMonth(db.Model):
     """Satisfaction survey answers of one month: how many gave each answer on a 4- or 5-level scale."""
 
@@ -94,4 +113,19 @@ class MonthClose(db.Model):
     month = db.Column(db.String(7), primary_key=True)
     closed_at = db.Column(UTCDateTime, nullable=False)
     closed_by = db.Column(db.String(128))
+    reason = db.Column(db.String(300))  # why it was closed (required since reasons were asked for)
     figures = db.Column(JSON, nullable=False)
+
+
+class MonthReopen(db.Model):
+    """The latest reopening of a month that is open again: when, by whom and why.
+
+    Shown on the month until it is closed anew (the audit log keeps every reopening).
+    """
+
+    __tablename__ = "goal_month_reopen"
+
+    month = db.Column(db.String(7), primary_key=True)
+    reopened_at = db.Column(UTCDateTime, nullable=False)
+    reopened_by = db.Column(db.String(128))
+    reason = db.Column(db.String(300), nullable=False)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from kundweb.audit import services as audit
 from kundweb.database import utcnow
@@ -20,7 +20,8 @@ from kundweb.enquiries import services as enquiry_services
 from kundweb.enquiries.models import CHANNELS, Enquiry, EnquiryCategory
 from kundweb.extensions import db
 from kundweb.goals import imports, kpi
-from kundweb.goals.models import GoalImport, GoalTarget, MonthClose, SurveyMonth, TelephonyDay, WebAssessment
+from kundweb.goals.models import (GoalImport, GoalTarget, MonthClose, MonthReopen, SurveyMonth, TelephonyCall,
+                                  TelephonyDay, WebAssessment)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONTH_NAMES = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -277,6 +278,7 @@ class Dashboard:
     months: list  # (month, MonthClose | None) of the period
     web_years: list
     current_month: str
+    closes: dict  # month -> MonthClose, of every month read (the trend's included)
 
 
 def parse_period(first, last, now=None):
@@ -326,14 +328,28 @@ def dashboard(first, last, now=None):
                                    .order_by(WebAssessment.year.desc()).limit(6)).all()
     return Dashboard(first, last, period_label(first, last), columns, period, trend, kpi.channel_rows(totals),
                      kpi.category_rows(totals), totals, [(m, closes.get(m)) for m in period_months],
-                     list(reversed(web_years)), current_month(now))
+                     list(reversed(web_years)), current_month(now), closes)
 
 
 # --- closing months ---------------------------------------------------------------------------
 
-def close_month(actor, month, now=None):
+REASON_MAX_LENGTH = 300
+
+
+def _reason(text):
+    """The reason for closing or reopening a month, trimmed; raises GoalsError when missing or too long."""
+    reason = " ".join((text or "").split())
+    if not reason:
+        raise GoalsError("Ange en anledning till att månaden stängs eller öppnas igen.")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise GoalsError(f"Anledningen får vara högst {REASON_MAX_LENGTH} tecken.")
+    return reason
+
+
+def close_month(actor, month, reason, now=None):
     """Freeze a finished month's figures; later imports and edits do not change them. Raises GoalsError."""
     now = now or utcnow()
+    reason = _reason(reason)
     if imports.parse_month(month) is None:
         raise GoalsError("Ange månaden som ÅÅÅÅ-MM.")
     if month >= current_month(now):
@@ -341,23 +357,54 @@ def close_month(actor, month, now=None):
     if db.session.get(MonthClose, month) is not None:
         raise GoalsError(f"{month_label(month).capitalize()} är redan stängd.")
     figures = figures_for([month], category_months=[month], closes={})[month]
-    db.session.add(MonthClose(month=month, closed_at=now, closed_by=actor.username, figures=figures))
+    db.session.add(MonthClose(month=month, closed_at=now, closed_by=actor.username, reason=reason,
+                              figures=figures))
+    db.session.execute(delete(MonthReopen).where(MonthReopen.month == month))
     audit.record("goals.month_closed", actor, "goal_month", month,
-                 {"results": {r.goal.key: r.value for r in kpi.results(kpi.combine([figures]))}}, now)
+                 {"reason": reason,
+                  "results": {r.goal.key: r.value for r in kpi.results(kpi.combine([figures]))}}, now)
     db.session.commit()
 
 
-def reopen_month(actor, month, now=None):
+def reopen_month(actor, month, reason, now=None):
     """Open a closed month again: its figures follow the data until it is closed anew. Raises GoalsError."""
     now = now or utcnow()
+    reason = _reason(reason)
     row = db.session.get(MonthClose, month)
     if row is None:
         raise GoalsError("Månaden är inte stängd.")
     audit.record("goals.month_reopened", actor, "goal_month", month,
-                 {"frozen_figures": row.figures, "closed_at": row.closed_at.isoformat(),
-                  "closed_by": row.closed_by}, now)
+                 {"reason": reason, "frozen_figures": row.figures, "closed_at": row.closed_at.isoformat(),
+                  "closed_by": row.closed_by, "closed_reason": row.reason}, now)
     db.session.delete(row)
+    db.session.merge(MonthReopen(month=month, reopened_at=now, reopened_by=actor.username, reason=reason))
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    """What the month list shows beside a closed or reopened month."""
+
+    closed: bool
+    at: object
+    by: str | None
+    reason: str | None
+
+
+def month_statuses(months, closes=None):
+    """{month: MonthStatus} for those of `months` that are closed or were reopened.
+
+    `closes`: the MonthClose rows already read for these months, if the caller has them.
+    """
+    if not months:
+        return {}
+    first, last = min(months), max(months)
+    closes = closed_months(first, last) if closes is None else closes
+    statuses = {row.month: MonthStatus(False, row.reopened_at, row.reopened_by, row.reason)
+                for row in db.session.scalars(select(MonthReopen).where(MonthReopen.month.between(first, last)))}
+    for row in closes.values():
+        statuses[row.month] = MonthStatus(True, row.closed_at, row.closed_by, row.reason)
+    return {month: status for month, status in statuses.items() if month in set(months)}
 
 
 def is_closed(month):
@@ -380,10 +427,12 @@ def import_telephony(actor, filename, raw, mapping=None, kind="telephony_day", n
     """Import per-day ("telephony_day") or per-call ("telephony_call") statistics.
 
     Every row is validated first; any bad row rejects the whole file (ImportRejected).
-    The days from the file's first to its last date replace what was stored for them.
+    The days from the file's first to its last date replace what was stored for them (their
+    day sums and, for a per-call file, the calls behind the telephony figures and volumes).
     """
     now = now or utcnow()
     today = now.astimezone(STOCKHOLM).date()
+    calls = []
     if kind == "telephony_day":
         days = {row.day: (row.offered, row.answered, row.within) for row in
                 imports.parse_telephony_days(raw, today, mapping)}
@@ -403,9 +452,16 @@ def import_telephony(actor, filename, raw, mapping=None, kind="telephony_day", n
     first, last = min(days), max(days)
     record = _import_record(actor, kind, filename, lines, first, last, now)
     replaced = db.session.execute(delete(TelephonyDay).where(TelephonyDay.day.between(first, last))).rowcount
+    # A per-day file over days that had calls leaves no calls behind that would disagree with its sums.
+    db.session.execute(delete(TelephonyCall).where(TelephonyCall.day.between(first, last)))
     db.session.add_all(TelephonyDay(day=day, month=day.strftime("%Y-%m"), offered=o, answered=a,
                                     answered_within=w, import_id=record.id)
                        for day, (o, a, w) in sorted(days.items()))
+    if calls:  # one executemany: a month of calls is tens of thousands of rows
+        db.session.execute(insert(TelephonyCall), [
+            {"day": call.day, "month": call.day.strftime("%Y-%m"), "hour": call.hour, "weekday": call.day.weekday(),
+             "wait_seconds": call.wait_seconds, "answered": call.answered, "import_id": record.id}
+            for call in calls])
     return _finish_import(actor, record, replaced, now)
 
 

@@ -1,12 +1,14 @@
 """Service goals: the dashboard (agents read, admins also close months), exports, targets,
 imports and hand-entered inputs, and the public results page and API."""
+from datetime import timedelta
+
 from flask import Response, current_app, flash, jsonify, redirect, request, url_for
 
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.database import utcnow
-from kundweb.goals import bp, charts, imports, kpi, services
-from kundweb.goals.forms import (SurveyImportForm, SurveyMonthForm, TargetForm, TelephonyImportForm,
-                                 WebAssessmentForm)
+from kundweb.goals import bp, charts, imports, kpi, services, telephony, workbook
+from kundweb.goals.forms import (MonthStateForm, SurveyImportForm, SurveyMonthForm, TargetForm,
+                                 TelephonyImportForm, WebAssessmentForm)
 from kundweb.web import public_read_api, render, submit_form
 
 UPLOAD_ENDPOINTS = {"goals.import_telephony", "goals.import_survey"}
@@ -84,13 +86,42 @@ def _dashboard_context():
     return {"d": data, "charts": trend_charts(data.trend), "period_error": error, "goals": kpi.GOALS,
             "target_text": kpi.target_text, "month_label": services.month_label,
             "quick": quick_periods(data.current_month),
-            "closes": services.closed_months(data.trend[0].month, data.trend[-1].month)}
+            "statuses": services.month_statuses([t.month for t in data.trend], data.closes)}
 
 
 @bp.route("/servicemal")
 @role_required("agent")
 def dashboard():
     return render("goals/dashboard.html", **_dashboard_context())
+
+
+def _telephony_context(first, last):
+    """The telephony figures, the agents' sample and the volumes of the months first..last."""
+    first_day = services.first_day(first)
+    last_day = services.first_day(services.add_months(last, 1)) - timedelta(days=1)
+    rows = services.target_rows()
+    limits = {month: services.targets_for_month(month, rows)["phone"]["limit_seconds"]
+              for month in services.month_range(first, last)}
+    sample_months, sample = telephony.agents_wait_sample(first, last, limits)
+    heat_maps = telephony.volume_by_hour(first_day, last_day)
+    return {"tel": telephony.telephony_report(first_day, last_day, current_app.config["GOALS_SHORT_ABANDON_SECONDS"],
+                                              services.period_label(first, last)),
+            "limits": sorted(set(limits.values())), "sample_months": sample_months, "sample": sample,
+            "heat_maps": heat_maps, "weekdays": telephony.WEEKDAYS}
+
+
+@bp.route("/servicemal/telefoni")
+@role_required("agent")
+def telephony_page():
+    """Telephony figures and the volume by hour and weekday for a period, for staffing."""
+    first, last, error = _period()
+    context = _telephony_context(first, last)
+    shown = request.args.get("volym") or ("samtal" if context["heat_maps"][0].total else "alla")
+    context["heat_map"] = next((m for m in context["heat_maps"] if m.key == shown), context["heat_maps"][0])
+    context["heat_hours"] = telephony.hours_shown([context["heat_map"]])
+    return render("goals/telephony.html", first=first, last=last, label=services.period_label(first, last),
+                  period_error=error, current_month=services.current_month(), month_label=services.month_label,
+                  **context)
 
 
 @bp.route("/servicemal/rapport")
@@ -119,21 +150,47 @@ def export_csv():
                              "Content-Type": "text/csv; charset=utf-8"})
 
 
-@bp.route("/servicemal/manad/<month>/<any(stang, oppna):action>", methods=["POST"])
+def _back(url):
+    return url if (url or "").startswith("/servicemal") else url_for("goals.dashboard")
+
+
+@bp.route("/servicemal/export.xlsx")
+@role_required("agent")
+def export_xlsx():
+    """The dashboard period as an Excel workbook: a sheet per view and the definitions."""
+    first, last, error = _period()
+    if error:
+        flash(error, "error")
+        return redirect(url_for("goals.dashboard"))
+    name = f"servicemal-{first}" + (f"-till-{last}" if last != first else "") + ".xlsx"
+    data = workbook.export_xlsx(first, last, current_app.config["GOALS_SHORT_ABANDON_SECONDS"])
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.route("/servicemal/manad/<month>/<any(stang, oppna):action>", methods=["GET", "POST"])
 @role_required("admin")
 def month_state(month, action):
-    try:
-        if action == "stang":
-            services.close_month(current_actor(), month)
-            flash(f"{services.month_label(month).capitalize()} är stängd. Siffrorna är fastställda.", "success")
+    """Close or reopen a month: a page that asks why and for a confirmation, then the change."""
+    form = MonthStateForm(back=request.args.get("back", ""))
+    if form.validate_on_submit():
+        try:
+            if action == "stang":
+                services.close_month(current_actor(), month, form.reason.data)
+                flash(f"{services.month_label(month).capitalize()} är stängd. Siffrorna är fastställda.", "success")
+            else:
+                services.reopen_month(current_actor(), month, form.reason.data)
+                flash(f"{services.month_label(month).capitalize()} är öppnad igen. Siffrorna följer underlaget "
+                      "tills månaden stängs på nytt.", "success")
+        except services.GoalsError as exc:
+            form.form_errors.append(str(exc))
         else:
-            services.reopen_month(current_actor(), month)
-            flash(f"{services.month_label(month).capitalize()} är öppnad igen. Siffrorna följer underlaget "
-                  "tills månaden stängs på nytt.", "success")
-    except services.GoalsError as exc:
-        flash(str(exc), "error")
-    back = request.form.get("back", "")
-    return redirect(back if back.startswith("/servicemal") else url_for("goals.dashboard"))
+            return redirect(_back(form.back.data))
+    label = services.month_label(month) if imports.parse_month(month) else month
+    return render("goals/month_state.html", form=form, month=month, action=action, label=label,
+                  back=_back(form.back.data), status=services.month_statuses([month]).get(month)
+                  if imports.parse_month(month) else None), 400 if request.method == "POST" else 200
 
 
 # --- targets ----------------------------------------------------------------------------------

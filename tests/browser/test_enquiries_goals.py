@@ -132,6 +132,11 @@ def test_demo_dashboard_and_public_results(app, page, axe_check):
     axe_check(page, "the demo dashboard")
     screenshot(page, "goals_dashboard_demo")
     page.locator(".chart-grid").screenshot(path=str(SCREENSHOT_DIR / "goals_charts_demo.png"))  # readable?
+    page.get_by_role("link", name="Telefoni och bemanning").click()
+    expect(page.get_by_role("table", name=re.compile("Inkommande samtal"))).to_be_visible()
+    expect(page.locator(".figure-list")).to_contain_text("Medelväntetid (ASA)")
+    axe_check(page, "the demo telephony page")
+    page.locator("#volume-heading").locator("..").screenshot(path=str(SCREENSHOT_DIR / "goals_heat_map_demo.png"))
     page.goto("/resultat")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Så går det för Kundcenter")
     expect(page.get_by_role("table")).to_be_visible()
@@ -158,3 +163,73 @@ def test_admin_removes_a_target_entered_by_mistake_from_the_keyboard(app, page, 
     page.keyboard.press("Enter")
     expect(page.locator(".notice--success")).to_contain_text("är borttagen")
     expect(page.get_by_role("button", name="Ta bort svar direkt i kundcenter från 2025-01")).to_have_count(0)
+
+
+def _seed_telephony(app):
+    """November 2026: calls Monday to Friday 08-16 local, busiest on Monday mornings, and a few enquiries."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from kundweb.audit.services import Actor
+    from kundweb.enquiries import services as enquiries
+    from kundweb.goals import services
+
+    admin = Actor("david", frozenset({"admin"}))
+    lines = ["tidpunkt;väntetid i sekunder;besvarat"]
+    day = date(2026, 11, 2)
+    while day <= date(2026, 11, 27):
+        if day.weekday() < 5:
+            for hour in range(8, 17):
+                busy = 6 if (day.weekday() == 0 and hour < 11) else 2 + (hour == 13)
+                for n in range(busy):
+                    wait = 30 + 40 * n + 10 * hour
+                    lines.append(f"{day.isoformat()} {hour:02d}:{5 * n:02d};{wait};{'nej' if n == 5 else 'ja'}")
+        day += timedelta(days=1)
+    with app.app_context():
+        services.import_telephony(admin, "samtal.csv", "\n".join(lines).encode(), kind="telephony_call")
+        category = enquiries.add_category(admin, "Lulebo AB", "Bostadskö")
+        for hour, channel, wait in [(8, "telefon", 95), (9, "telefon", 300), (9, "epost", None), (14, "besok", None)]:
+            enquiries.log_enquiry(Actor("bertil", frozenset({"agent"})),
+                                  enquiries.EnquiryInput(channel, category.id, "direct", wait_seconds=wait),
+                                  now=datetime(2026, 11, 3, hour - 1, 10, tzinfo=timezone.utc))
+
+
+def test_manager_reads_telephony_and_the_heat_map_downloads_excel_and_closes_a_month_with_a_reason(app, page, axe_check):
+    _seed_telephony(app)
+    log_in(page, "admin")
+    page.goto("/servicemal?from=2026-11&to=2026-11")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Ladda ner Excel (.xlsx)").click()
+    assert download.value.suggested_filename == "servicemal-2026-11.xlsx"
+
+    page.get_by_role("link", name="Telefoni och bemanning").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Telefoni och bemanning: november 2026")
+    expect(page.locator(".figure-list")).to_contain_text("Avhoppsfrekvens")
+    heat = page.get_by_role("table", name=re.compile("Inkommande samtal"))
+    expect(heat).to_be_visible()
+    expect(heat.get_by_role("columnheader", name="mån")).to_be_visible()
+    monday_eight = heat.get_by_role("row", name=re.compile("^08–09")).get_by_role("cell").nth(0)
+    expect(monday_eight).to_have_text("24")  # 6 calls on each of four Mondays
+    expect(monday_eight).to_have_class("heat-4")
+    expect(page.locator("#sample-heading")).to_have_text("Handläggarnas stickprov: loggade väntetider")
+    axe_check(page, "the telephony and staffing page")
+    screenshot(page, "goals_telephony_heat_map")
+    page.get_by_role("link", name="Loggade ärenden, alla kanaler").click()
+    expect(page.get_by_role("table", name=re.compile("Loggade ärenden, alla kanaler"))).to_contain_text("2")
+    axe_check(page, "the heat map of logged enquiries")
+
+    page.goto("/servicemal?from=2026-11&to=2026-11")
+    page.get_by_role("link", name="Stäng november 2026").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Stäng november 2026")
+    page.get_by_label("Anledning", exact=True).fill("Månadsrapport till kommunstyrelsen")
+    page.get_by_role("button", name="Stäng månaden").click()
+    expect(page.locator("#confirm-error")).to_contain_text("Bekräfta")
+    expect(page.get_by_label("Anledning", exact=True)).to_have_value("Månadsrapport till kommunstyrelsen")
+    axe_check(page, "the close-month page with an error")
+    page.get_by_label("Ja, stäng november 2026 och fastställ siffrorna").check()
+    screenshot(page, "goals_close_month_with_reason")
+    page.get_by_role("button", name="Stäng månaden").click()
+    expect(page.locator(".notice--success")).to_contain_text("November 2026 är stängd")
+    expect(page.locator(".month-list")).to_contain_text("Månadsrapport till kommunstyrelsen")
+    expect(page.get_by_role("link", name="Öppna igen november 2026")).to_be_visible()
+    axe_check(page, "the dashboard with a closed month and its reason")
+    page.locator(".month-list").screenshot(path=str(SCREENSHOT_DIR / "goals_month_list_with_reason.png"))
