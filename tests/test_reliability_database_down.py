@@ -69,6 +69,9 @@ def test_an_enquiry_posted_while_postgresql_is_stopped_is_not_saved_and_its_retr
     cluster.stop("immediate")
     _says_only_not_saved(client.post("/arenden", data=data))
     _says_only_not_saved(client.post("/arenden", data=data, headers=HTMX))
+    page = client.get("/arenden")  # a page asked for meanwhile: the neutral 503, nothing about saving
+    assert page.status_code == 503 and "sparat" not in page.get_data(as_text=True)
+    assert client.get("/healthz").json["db"] == "down"
 
     cluster.start()
     retried = client.post("/arenden", data=data, headers=HTMX)  # the alert's "Försök igen": same key

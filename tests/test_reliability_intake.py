@@ -14,6 +14,8 @@ import os
 import signal
 import socket
 import sqlite3
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from datetime import timedelta
@@ -271,4 +273,55 @@ def test_worker_killed_mid_registration_consumes_no_number_and_its_file_is_swept
     _age(app, sha256, 30 * DAY)
     scheduler.records_orphan_files(app)
     assert _store(app) == [sha256]
+    _verify_audit(app)
+
+
+STORING = """
+import sys
+from kundweb import create_app
+from kundweb.records import services
+
+app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": sys.argv[1], "RECORDS_STORAGE_DIR": sys.argv[2]})
+with app.app_context():
+    services.receive_upload(sys.stdin.buffer, "rost.wav")
+"""
+
+
+def test_process_killed_while_writing_a_file_leaves_a_temporary_file_the_upkeep_removes_once_old(
+        app, tmp_path, monkeypatch):
+    """The moment between a worker's first and last byte of the file (too short to hit over HTTP): the
+    file's bytes come from a pipe that stops halfway, and the storing process is killed there."""
+    store = tmp_path / "records"
+    monkeypatch.setitem(app.config, "RECORDS_STORAGE_DIR", str(store))
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen([sys.executable, "-c", STORING, app.config["SQLALCHEMY_DATABASE_URI"], str(store)],
+                               cwd=root, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        process.stdin.write(wav_bytes(BIG_SECONDS)[:2 * 1024 * 1024])
+        process.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not [p for p in store.glob(".upload-*") if p.stat().st_size >= 1024 * 1024]:
+            assert time.monotonic() < deadline and process.poll() is None, process.stderr.read().decode()
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        process.stdin.close()
+        process.stderr.close()
+    (temp,) = _store(app)
+    assert temp.startswith(".upload-")  # never a half file under a hash name
+
+    scheduler.records_orphan_files(app)
+    assert _store(app) == [temp]  # young: it may be a registration still being written
+    _age(app, temp, 2 * DAY)
+    scheduler.records_orphan_files(app)
+    assert _store(app) == []
+    with app.app_context():
+        removed = db.session.scalars(select(AuditEvent.object_id)
+                                     .where(AuditEvent.action == "records.orphan_file_removed")).all()
+        db.session.remove()
+    assert removed == ["temp"]
     _verify_audit(app)
