@@ -62,6 +62,19 @@ def enable_sqlite_pragmas(engine):
         cursor.close()
 
 
+def raw_connection(engine):
+    """A pooled driver connection; failing to connect raises SQLAlchemy's exception, as a query does.
+
+    engine.raw_connection() lets the driver's own error through (psycopg.OperationalError
+    when PostgreSQL is down), which the 503 handler for SQLAlchemy's OperationalError never
+    sees: a logged-in request then got a 500 instead of "inte sparat".
+    """
+    try:
+        return engine.raw_connection()
+    except engine.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(None, None, exc, engine.dialect.loaded_dbapi.Error, dialect=engine.dialect) from exc
+
+
 class DriverStatement:
     """A statement that runs on every request, sent straight to the database driver.
 
@@ -102,7 +115,7 @@ class DriverStatement:
         return self._read(engine, params, lambda cursor: cursor.fetchall())
 
     def _read(self, engine, params, fetch):
-        connection = engine.raw_connection()
+        connection = raw_connection(engine)
         try:
             cursor = connection.cursor()
             try:
@@ -121,7 +134,7 @@ class DriverStatement:
         statement waits less (SQLite's busy timeout is put back on the connection,
         PostgreSQL's lock_timeout is SET LOCAL), and it runs on a connection of its own.
         """
-        connection = engine.raw_connection()
+        connection = raw_connection(engine)
         sqlite = engine.dialect.name == "sqlite"
         try:
             cursor = connection.cursor()
@@ -175,7 +188,7 @@ def can_take_writes(engine, table, wait_ms):
     UPDATE takes on the table (ROW EXCLUSIVE), which a LOCK TABLE or a migration holding
     the table keeps waiting. Raises an error when the database cannot be reached at all.
     """
-    connection = engine.raw_connection()
+    connection = raw_connection(engine)
     sqlite = engine.dialect.name == "sqlite"
     try:
         cursor = connection.cursor()

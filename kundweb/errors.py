@@ -100,6 +100,9 @@ def handle_untrusted_host(error):
 def handle_database_down(error):
     log.error("database unavailable: %s", error)
     _rollback_quietly()
+    # The page is rendered as for nobody: Flask-Login's template context asks for the user,
+    # and loading it again from the same database would fail this page too (a bare 500).
+    g.kundweb_database_down = True
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return error_response(503)
     return error_response(503, SAVED_THEN_FAILED if g.get("kundweb_committed") else NOT_SAVED)

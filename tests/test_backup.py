@@ -3,7 +3,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -15,10 +14,9 @@ from sqlalchemy import func, select
 from kundweb import create_app
 from kundweb.audit.services import Actor
 from kundweb.extensions import db
-from tests.conftest import free_port
+from tests.postgres_cluster import throwaway_cluster
 from tests.records_helpers import register, upload, wav_bytes
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
 ADMIN = Actor("david", frozenset({"admin"}))
 AGENT = Actor("bertil", frozenset({"employee", "agent"}))
 
@@ -70,31 +68,13 @@ def fresh_database_url(app):
     """An empty database of the kind the tests run on: a new SQLite file, or a throwaway PostgreSQL 15 cluster."""
     with app.app_context():
         backend = db.engine.dialect.name
-    directory = tempfile.mkdtemp(prefix="kundweb-restore-")
     if backend == "sqlite":
+        directory = tempfile.mkdtemp(prefix="kundweb-restore-")
         yield f"sqlite:///{directory}/restored.sqlite3"
         shutil.rmtree(directory, ignore_errors=True)
         return
-    data = os.path.join(directory, "data")
-    os.chmod(directory, 0o755)
-    shutil.chown(directory, "postgres")
-    run_as_postgres = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*run_as_postgres, f"{PG_BIN}/initdb", "-D", data, "-U", "postgres", "-A", "trust",
-                    "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True, timeout=60)
-    port = free_port()
-    subprocess.run([*run_as_postgres, f"{PG_BIN}/pg_ctl", "-D", data, "-w", "-t", "30", "-l",
-                    os.path.join(directory, "log"), "-o",
-                    f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={directory} "
-                    "-c fsync=off", "start"], check=True, capture_output=True, timeout=60)
-    try:
-        subprocess.run([*run_as_postgres, f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U",
-                        "postgres", "restored"], check=True, capture_output=True, timeout=30)
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/restored"
-    finally:
-        # pg_ctl stops the server by the PID in its own postmaster.pid.
-        subprocess.run([*run_as_postgres, f"{PG_BIN}/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"],
-                       capture_output=True, timeout=60)
-        shutil.rmtree(directory, ignore_errors=True)
+    with throwaway_cluster("kundweb-restore-") as cluster:
+        yield cluster.create_database("restored")
 
 
 def _restored_app(source, url, root):

@@ -1,7 +1,7 @@
 """Who the current user is, and the declared role checks on views."""
 from functools import wraps
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from flask_login import current_user, login_required
 
 from kundweb.audit import services as audit
@@ -53,6 +53,8 @@ def init_login_manager(app):
 
     @login_manager.user_loader
     def load_user(token):
+        if g.get("kundweb_database_down"):  # answering 503: see errors.handle_database_down
+            return None
         session = services.load_session(token, ldap_client.get_directory(current_app))
         return CurrentUser(token, session) if session else None
 
