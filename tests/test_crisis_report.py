@@ -42,7 +42,7 @@ def tagged(app):
             enquiries.log_enquiry(AGENT, enquiries.EnquiryInput(channel, category, outcome, note="Ring Greta Svensson",
                                                                 crisis_id=crisis_id),
                                   [storm.id, power.id], now=_at(when))
-        goals.close_month(ADMIN, "2026-10", now=NOW)
+        goals.close_month(ADMIN, "2026-10", "Månadsrapporten", now=NOW)
         return storm.id, power.id
 
 

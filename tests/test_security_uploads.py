@@ -27,7 +27,7 @@ def case_id(app, tmp_path, monkeypatch):
 def _attach(client, case_id, name, content):
     return client.post(f"/admin/bolag/arenden/{case_id}/bilagor", content_type="multipart/form-data",
                        data={"csrf_token": csrf_token(client, f"/admin/bolag/arenden/{case_id}"),
-                             "attach-files": (io.BytesIO(content), name)})
+                             "attach-label": "other", "attach-files": (io.BytesIO(content), name)})
 
 
 @pytest.mark.parametrize("name, kept_as", [

@@ -71,7 +71,11 @@ def test_crisis_title_body_and_scripts(client, login_as):
     location = _post(client, "/kris/ny", {"title": XSS, "body": XSS, "severity": "warning"}, "/kris/ny")
     message_id = _id_in(location)
     _post(client, f"/kris/{message_id}/manus", {"question": XSS, "answer": XSS}, f"/kris/{message_id}")
-    _post(client, f"/kris/{message_id}/publicera", {}, f"/kris/{message_id}")
+    token = csrf_token(client, f"/kris/{message_id}")
+    confirm_page = client.post(f"/kris/{message_id}/publicera", data={"csrf_token": token}).get_data(as_text=True)
+    assert "&lt;script&gt;" in confirm_page and "<script>alert" not in confirm_page  # the banner as it will look
+    confirmation = re.search(r'name="token"[^>]*value="([^"]+)"', confirm_page).group(1)
+    _post(client, f"/kris/{message_id}/bekrafta", {"token": confirmation}, f"/kris/{message_id}")
     assert_escaped_html(client.get(f"/kris/{message_id}"), "crisis page")
     assert_escaped_html(client.get("/kris"), "crisis list")
     client.post("/logout", data={"csrf_token": csrf_token(client, "/kris")})
