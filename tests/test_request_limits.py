@@ -108,7 +108,7 @@ def test_a_company_case_still_takes_an_attachment_over_the_global_limit(app, cli
     three_mb = b"%PDF-1.4 " + b"x" * (3 * MB)
     response = client.post(f"/admin/bolag/arenden/{case_id}/bilagor", content_type="multipart/form-data",
                            data={"csrf_token": csrf_token(client, "/start/admin"),
-                                 "attach-files": [(io.BytesIO(three_mb), "yttrande.pdf")]})
+                                 "attach-label": "other", "attach-files": [(io.BytesIO(three_mb), "yttrande.pdf")]})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     with app.app_context():
         assert len(companies.get_case(case_id).attachments) == 2
