@@ -66,13 +66,17 @@ def api_active():
 @bp.route("/feeds/crisis.atom")
 @public_read_api
 def atom_feed():
-    messages = services.active_messages()
-    etag = services.etag_for(messages)
-    updated = max((m.updated_at for m in messages), default=None)
+    now = utcnow()
+    messages = services.active_messages(now)
+    ended = services.recently_ended_messages(now)
+    updated = services.feed_updated(messages, ended, now)
+    # The all-clear entries and the feed's own <updated> are part of what the client holds.
+    etag = services.etag_for(messages + ended, variant=f"atom|{len(messages)}|{updated}|")
     # Cached for everyone, so nothing in it may come from this request (its Host header least of all).
     return _conditional(
-        lambda: render_template("crisis/feed.atom.xml", crisis_messages=messages, updated=updated,
-                                body_html=services.body_html, external_url=external_url, tag_uri=tag_uri),
+        lambda: render_template("crisis/feed.atom.xml", crisis_messages=messages, ended_messages=ended,
+                                updated=updated, body_html=services.body_html, plain_text=services.plain_text,
+                                external_url=external_url, tag_uri=tag_uri),
         etag, "application/atom+xml", "public, no-cache")
 
 
