@@ -85,15 +85,15 @@ def atom_feed():
 def cap_index():
     """An Atom index of the CAP alerts: one entry per message, linking to its alert."""
     now = utcnow()
-    messages = cap.public_messages(now)
-    alerts = lambda: [cap.alert_for(message, now) for message in messages]  # noqa: E731 (read only on a change)
-    etag = services.etag_for(messages, variant=f"cap-index|{len(services.active_messages(now))}|")
-    return _conditional(lambda: render_template("crisis/cap_index.atom.xml", alerts=alerts(),
-                                                updated=services.feed_updated(services.active_messages(now),
-                                                                              services.recently_ended_messages(now),
-                                                                              now),
-                                                external_url=external_url, tag_uri=tag_uri, cap_time=cap.cap_time),
-                        etag, "application/atom+xml", "public, no-cache")
+    active, ended = services.active_messages(now), services.recently_ended_messages(now)
+    etag = services.etag_for(active + ended, variant=f"cap-index|{len(active)}|")
+    # The alerts' versions come from the audit log: read only when the index changed.
+    return _conditional(
+        lambda: render_template("crisis/cap_index.atom.xml",
+                                alerts=[cap.alert_for(message, now) for message in active + ended],
+                                updated=services.feed_updated(active, ended, now), external_url=external_url,
+                                tag_uri=tag_uri, cap_time=cap.cap_time),
+        etag, "application/atom+xml", "public, no-cache")
 
 
 @bp.route("/api/v1/crisis/<int:message_id>.cap.xml")
