@@ -140,6 +140,10 @@ class Config:
     # How old the published messages' times and texts may be in one web process; an edit
     # made in another process shows this much later. Starts and ends are always on time.
     CRISIS_SCHEDULE_CACHE_SECONDS = float(os.environ.get("KUNDWEB_CRISIS_SCHEDULE_CACHE_SECONDS", "2"))
+    # How long an ended crisis message stays in the public feeds as a "Faran över"/"Avslutat" entry.
+    CRISIS_ALL_CLEAR_HOURS = float(os.environ.get("KUNDWEB_CRISIS_ALL_CLEAR_HOURS", "24"))
+    # The CAP 1.2 feed's <sender>: who issues the alerts (no spaces, commas or < &).
+    CRISIS_CAP_SENDER = os.environ.get("KUNDWEB_CRISIS_CAP_SENDER", "kundcenter@lulea.se")
     # How often the scheduler looks for messages that have started, to notify subscribers.
     CRISIS_NOTIFY_SECONDS = int(os.environ.get("KUNDWEB_CRISIS_NOTIFY_SECONDS", "30"))
     # A notice that could not be sent is tried again after this long, doubling up to the maximum,

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from kundweb.audit import services as audit
@@ -85,21 +85,29 @@ class ActiveMessage:
 
 
 # Built once: every page and every banner poll asks this, so it must cost next to nothing.
-_NOW = bindparam("now", type_=UTCDateTime())
+_ENDED_AFTER = bindparam("ended_after", type_=UTCDateTime())
 _NOT_ENDED = (
     select(CrisisMessage.id, CrisisMessage.title, CrisisMessage.body, CrisisMessage.severity,
            CrisisMessage.starts_at, CrisisMessage.ends_at, CrisisMessage.updated_at)
     .where(CrisisMessage.starts_at.is_not(None),
-           or_(CrisisMessage.ends_at.is_(None), CrisisMessage.ends_at > _NOW))
+           or_(CrisisMessage.ends_at.is_(None), CrisisMessage.ends_at > _ENDED_AFTER))
 )
+_LAST_END = select(func.max(CrisisMessage.ends_at)).where(CrisisMessage.starts_at.is_not(None),
+                                                          CrisisMessage.ends_at <= bindparam("now", type_=UTCDateTime()))
+
+
+def all_clear_window():
+    return timedelta(hours=current_app.config["CRISIS_ALL_CLEAR_HOURS"])
 
 
 def _not_ended_messages(now):
-    """The published, not yet ended messages (plain rows)."""
+    """The published, not yet ended messages, and those that ended within the all-clear window (plain rows)."""
     # A pooled connection straight from the engine: the ORM session's bookkeeping
-    # would cost more than the query itself on this hot path.
+    # would cost more than the query itself on this hot path. The recently ended
+    # rows ride along in the same query, so the feed's all-clear entries cost nothing extra.
     with db.engine.connect() as connection:
-        return [ActiveMessage(*row) for row in connection.execute(_NOT_ENDED, {"now": now})]
+        return [ActiveMessage(*row) for row in
+                connection.execute(_NOT_ENDED, {"ended_after": now - all_clear_window()})]
 
 
 class ScheduleCache(Expiring):
@@ -138,6 +146,29 @@ def active_messages(now=None):
     active = [m for m in schedule_cache().get(now)
               if m.starts_at <= now and (m.ends_at is None or now < m.ends_at)]
     return sorted(active, key=lambda m: (SEVERITY_ORDER.get(m.severity, 9), -m.starts_at.timestamp()))
+
+
+def recently_ended_messages(now=None):
+    """Messages that ended within the all-clear window, newest end first: the feeds' "Faran över" entries."""
+    now = now or utcnow()
+    window = all_clear_window()
+    ended = [m for m in schedule_cache().get(now) if m.ends_at is not None and m.ends_at <= now < m.ends_at + window]
+    return sorted(ended, key=lambda m: m.ends_at, reverse=True)
+
+
+def feed_updated(active, ended, now=None):
+    """When the public feed last changed: the newest edit of an active message or end of one.
+
+    With neither, the feed last changed when the newest all-clear left it (its end plus
+    the window); None when no published message ever ended, so the caller's fixed value
+    is never claimed as a change that happened after real data.
+    """
+    newest = max([m.updated_at for m in active] + [m.ends_at for m in ended], default=None)
+    if newest is not None or active:
+        return newest
+    with db.engine.connect() as connection:
+        last_end = connection.execute(_LAST_END, {"now": now or utcnow()}).scalar()
+    return last_end + all_clear_window() if last_end is not None else None
 
 
 def active_messages_with_scripts(now=None):
@@ -609,8 +640,14 @@ def snapshot(message):
     }
 
 
+def _unix_newlines(text):
+    """Bodies typed in a browser arrive with CR LF; feeds and plain-text channels want LF only."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def body_html(text):
     """Paragraphs and links from plain text; everything else escaped (no raw HTML ever)."""
+    text = _unix_newlines(text)
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
     return Markup("".join(f"<p>{_linkify(p)}</p>" for p in paragraphs))
 
@@ -632,7 +669,8 @@ def _escape_lines(text):
 
 def plain_text(text):
     """The body for plain-text channels: links as "label (url)"."""
-    return LINK_PATTERN.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(2) else m.group(3), text.strip())
+    return LINK_PATTERN.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(2) else m.group(3),
+                            _unix_newlines(text).strip())
 
 
 def api_item(message):

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from jinja2.utils import htmlsafe_json_dumps
 
 from kundweb.auth.decorators import current_actor, role_required
-from kundweb.crisis import bp, services
+from kundweb.crisis import bp, cap, services
 from kundweb.crisis.forms import MessageForm, RejectForm, ScheduleForm, ScriptForm, SubscriptionForm
 from kundweb.database import utcnow
 from kundweb.enquiries import services as enquiry_services
@@ -66,14 +66,51 @@ def api_active():
 @bp.route("/feeds/crisis.atom")
 @public_read_api
 def atom_feed():
-    messages = services.active_messages()
-    etag = services.etag_for(messages)
-    updated = max((m.updated_at for m in messages), default=None)
+    now = utcnow()
+    messages = services.active_messages(now)
+    ended = services.recently_ended_messages(now)
+    updated = services.feed_updated(messages, ended, now)
+    # The all-clear entries and the feed's own <updated> are part of what the client holds.
+    etag = services.etag_for(messages + ended, variant=f"atom|{len(messages)}|{updated}|")
     # Cached for everyone, so nothing in it may come from this request (its Host header least of all).
     return _conditional(
-        lambda: render_template("crisis/feed.atom.xml", crisis_messages=messages, updated=updated,
-                                body_html=services.body_html, external_url=external_url, tag_uri=tag_uri),
+        lambda: render_template("crisis/feed.atom.xml", crisis_messages=messages, ended_messages=ended,
+                                updated=updated, body_html=services.body_html, plain_text=services.plain_text,
+                                external_url=external_url, tag_uri=tag_uri),
         etag, "application/atom+xml", "public, no-cache")
+
+
+@bp.route("/feeds/crisis.cap")
+@public_read_api
+def cap_index():
+    """An Atom index of the CAP alerts: one entry per message, linking to its alert."""
+    now = utcnow()
+    active, ended = services.active_messages(now), services.recently_ended_messages(now)
+    etag = services.etag_for(active + ended, variant=f"cap-index|{len(active)}|")
+    # The alerts' versions come from the audit log: read only when the index changed.
+    return _conditional(
+        lambda: render_template("crisis/cap_index.atom.xml",
+                                alerts=[cap.alert_for(message, now) for message in active + ended],
+                                updated=services.feed_updated(active, ended, now), external_url=external_url,
+                                tag_uri=tag_uri, cap_time=cap.cap_time),
+        etag, "application/atom+xml", "public, no-cache")
+
+
+@bp.route("/api/v1/crisis/<int:message_id>.cap.xml")
+@public_read_api
+def cap_alert(message_id):
+    """One message's CAP 1.2 alert; 404 unless it shows now or ended within the all-clear window."""
+    now = utcnow()
+    try:
+        message = cap.public_message(message_id, now)
+    except services.MessageNotFound:
+        abort(404)
+    ended = message.ends_at is not None and message.ends_at <= now
+    etag = services.etag_for([message], variant=f"cap|{ended}|")
+    return _conditional(lambda: render_template("crisis/alert.cap.xml", alert=cap.alert_for(message, now),
+                                                sender=cap.sender(), plain_text=services.plain_text,
+                                                external_url=external_url, cap_time=cap.cap_time),
+                        etag, "application/cap+xml", "public, no-cache", kind=f"crisis.cap_alert:{message_id}")
 
 
 @bp.route("/kris")
