@@ -13,6 +13,7 @@ from kundweb.audit import services as audit
 from kundweb.comparisons.models import GENDERS, ComparisonChoice, ComparisonImport, ComparisonValue
 from kundweb.database import utcnow
 from kundweb.extensions import db
+from kundweb.goals import imports
 from kundweb.goals.kpi import GOALS
 
 SOURCE = "Källa: Kolada, RKA (Rådet för främjande av kommunala analyser), licens CC BY 4.0."
@@ -20,7 +21,6 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.sv"
 LULEA = "2580"  # Luleå's municipality code, as Kolada writes it
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50000
-MAX_ERRORS_SHOWN = 50
 KPI_ID = re.compile(r"^[A-Z]\d{5}$")
 MUNICIPALITY_ID = re.compile(r"^(\d{4}|G\d{1,6})$")
 
@@ -29,16 +29,8 @@ class ComparisonError(Exception):
     """A change that cannot be made; the message is Swedish and safe to show."""
 
 
-class ImportRejected(ComparisonError):
-    """The file was not imported; `errors` says why, row by row."""
-
-    def __init__(self, errors):
-        self.errors = list(errors)
-        super().__init__("; ".join(self.errors[:3]))
-
-    def shown(self):
-        extra = len(self.errors) - MAX_ERRORS_SHOWN
-        return self.errors[:MAX_ERRORS_SHOWN] + ([f"… och {extra} fel till."] if extra > 0 else [])
+class ImportRejected(imports.ImportRejected, ComparisonError):
+    """The file was not imported; `errors` says why, row by row (shown as the goals imports show theirs)."""
 
 
 class InvalidChoices(ComparisonError):
