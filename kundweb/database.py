@@ -3,6 +3,8 @@ import re
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
@@ -234,3 +236,18 @@ def read_time(value):
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def take_next_number(session, counter_table, series, year):
+    """Take the next number of (series, year) from a counter table, inside the session's transaction.
+
+    One upsert that returns the new number: the row lock it takes serialises concurrent takers,
+    and a rolled-back transaction gives its number back, so the numbers stay 1, 2, 3 ... without
+    gaps (public records and opt-out cases both number this way).
+    """
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(counter_table).values(series=series, year=year, last_number=1)
+                 .on_conflict_do_update(index_elements=[counter_table.c.series, counter_table.c.year],
+                                        set_={"last_number": counter_table.c.last_number + 1})
+                 .returning(counter_table.c.last_number))
+    return session.execute(statement).scalar_one()

@@ -14,8 +14,6 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -24,7 +22,7 @@ from kundweb.caching import Expiring, per_app
 from kundweb.companies import files
 from kundweb.companies.models import (ATTACHMENT_LABELS, CASE_NUMBER_SERIES, CASE_STATES, CaseAttachment, CaseEvent,
                                       CaseNumberCounter, Company, CompanyTopic, OptOutCase)
-from kundweb.database import utcnow
+from kundweb.database import take_next_number, utcnow
 from kundweb.directory import phones
 from kundweb.directory.search import fold as search_fold
 from kundweb.directory.search import sort_key
@@ -404,13 +402,7 @@ def submit_case(actor, company_id, data, uploads=(), now=None):
 
 def next_case_number(year):
     """Take the next case number of `year` inside the caller's transaction (1, 2, 3 ... without gaps)."""
-    table = CaseNumberCounter.__table__
-    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(table).values(series=CASE_NUMBER_SERIES, year=year, last_number=1)
-                 .on_conflict_do_update(index_elements=[table.c.series, table.c.year],
-                                        set_={"last_number": table.c.last_number + 1})
-                 .returning(table.c.last_number))
-    return db.session.execute(statement).scalar_one()
+    return take_next_number(db.session, CaseNumberCounter.__table__, CASE_NUMBER_SERIES, year)
 
 
 def _validate_case(data, now, registered_on, unchanged_date=None):

@@ -21,12 +21,10 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import selectinload
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from kundweb.audit import services as audit
-from kundweb.database import utcnow
+from kundweb.database import take_next_number, utcnow
 from kundweb.extensions import db
 from kundweb.records import filetypes, storage
 from kundweb.records.models import (
@@ -315,13 +313,7 @@ def register(actor, person, data, uploads=(), idempotency_key=None, now=None):
 
 def _next_number(series, year):
     """Take the next number in (series, year) inside the caller's transaction."""
-    table = RecordCounter.__table__
-    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(table).values(series=series, year=year, last_number=1)
-                 .on_conflict_do_update(index_elements=[table.c.series, table.c.year],
-                                        set_={"last_number": table.c.last_number + 1})
-                 .returning(table.c.last_number))
-    return db.session.execute(statement).scalar_one()
+    return take_next_number(db.session, RecordCounter.__table__, series, year)
 
 
 def _item_by_key(key):
