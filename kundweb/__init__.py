@@ -91,6 +91,7 @@ def register_url_converters(app):
 
 
 def register_blueprints(app):
+    from kundweb.answers import bp as answers_bp
     from kundweb.api import bp as api_bp
     from kundweb.auditlog import bp as auditlog_bp
     from kundweb.auth import bp as auth_bp
@@ -116,6 +117,7 @@ def register_blueprints(app):
     app.register_blueprint(goals_bp)
     app.register_blueprint(comparisons_bp)
     app.register_blueprint(auditlog_bp)
+    app.register_blueprint(answers_bp)
 
 
 def register_request_hooks(app):

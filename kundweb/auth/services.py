@@ -17,10 +17,11 @@ from kundweb.extensions import db
 
 log = logging.getLogger(__name__)
 
-ROLES = ("employee", "agent", "communicator", "admin")
+ROLES = ("employee", "agent", "editor", "communicator", "admin")
 ROLE_LABELS = {
     "employee": "Medarbetare",
     "agent": "Kundtjänst",
+    "editor": "Redaktör (Kunskapsbanken)",
     "communicator": "Kommunikatör",
     "admin": "Administratör",
 }

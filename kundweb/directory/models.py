@@ -52,6 +52,9 @@ class Person(SearchColumns, db.Model):
     location = db.Column(db.String(100), nullable=False, default="")
     reach_note = db.Column(db.String(200), nullable=False, default="")
     confirmed_at = db.Column(UTCDateTime)
+    # A simple absence the person sets: away until this date (inclusive), a deputy to forward to.
+    absent_until = db.Column(db.Date)
+    deputy_id = db.Column(db.Integer, db.ForeignKey("directory_person.id"))
     # Protected identity: hidden everywhere but from admins. Set by admins only.
     hidden = db.Column(db.Boolean, nullable=False, default=False)
     reminder_sent_at = db.Column(UTCDateTime)  # the last "are your details current?" e-mail

@@ -114,6 +114,7 @@ class Enquiry(EnquiryLabels, db.Model):
     wait_seconds = db.Column(db.Integer)
     note = db.Column(db.String(300))  # purged after ENQUIRY_NOTE_RETENTION_DAYS; the row stays
     crisis_id = db.Column(db.Integer)  # the crisis message it was tagged with (no FK: messages stay)
+    answer_id = db.Column(db.Integer, db.ForeignKey("answer.id"), index=True)  # "svar som användes"
     # One per rendered form: a second POST of the same form finds the first enquiry instead.
     submission_key = db.Column(db.String(64), unique=True)
 
