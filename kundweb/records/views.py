@@ -147,6 +147,8 @@ def _show(item_id, forms=None, status=200):
         close_form=forms.get("close") or ReasonForm(formdata=None, prefix="close", revision=view.revision_no),
         reopen_form=forms.get("reopen") or ReasonForm(formdata=None, prefix="reopen", revision=view.revision_no),
         has_systems=bool(systems), can_correct=not view.masked,
+        # Those who may not read a confidential item may not handle it either: they are told whom to ask.
+        may_handle=not view.masked, handlers=services.who_may_handle(view),
     ), status
 
 
@@ -188,6 +190,8 @@ def _process(item_id, name, form, action, success):
             action(current_actor())
         except (services.ItemNotFound, services.AccessDenied):
             abort(404)  # the same answer either way: whether someone else's item exists is not told
+        except services.MayNotHandle as exc:
+            return error_response(403, str(exc))  # the item's existence is no secret to someone who sees it
         except services.RecordError as exc:
             _add_error(form, exc)
         else:
