@@ -1,0 +1,243 @@
+"""Absence and deputy: set on Mina kontaktuppgifter, checked, audited, kept in the history,
+ended early with one click, and over by itself the day after its date."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from kundweb import scheduler
+from kundweb.audit.models import AuditEvent
+from kundweb.audit.services import Actor
+from kundweb.database import utcnow
+from kundweb.directory import absence, services
+from kundweb.directory.models import EntryChange, Person
+from kundweb.extensions import db
+from tests.directory_helpers import add_demo_users, add_person
+
+ANNA = Actor("anna", frozenset({"employee"}))
+BERTIL = Actor("bertil", frozenset({"employee", "agent"}))
+DAVID = Actor("david", frozenset({"employee", "admin"}))
+# 10 December 2026, 12.00 in Luleå (winter time, UTC+1).
+NOON = datetime(2026, 12, 10, 11, 0, tzinfo=timezone.utc)
+TODAY = date(2026, 12, 10)
+
+
+@pytest.fixture
+def users(app):
+    with app.app_context():
+        return {name: person.id for name, person in add_demo_users().items()}
+
+
+def person(person_id):
+    db.session.expire_all()
+    return db.session.get(Person, person_id)
+
+
+def audit_events(action):
+    return db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
+
+
+def changes(person_id):
+    """The person's absence changes by field (the sync's own rows from creating the entry left out)."""
+    return {change.field: change for change in db.session.scalars(
+        db.select(EntryChange).where(EntryChange.person_id == person_id,
+                                     EntryChange.field.in_(("absent_until", "deputy"))).order_by(EntryChange.id))}
+
+
+# --------------------------------------------------------------------------- setting it
+
+def test_an_employee_sets_her_absence_with_a_deputy_audited_and_in_her_history(users, app_context):
+    anna = person(users["anna"])
+    changed = absence.set_absence(ANNA, anna, date(2026, 12, 18), "Bertil Öberg (bertil)", NOON)
+    anna = person(users["anna"])
+    assert changed == ["absent_until", "deputy"]
+    assert anna.absent_until == date(2026, 12, 18) and anna.deputy.username == "bertil"
+    assert anna.confirmed_at is None  # an absence says nothing about whether the numbers are current
+    history = changes(anna.id)
+    assert (history["absent_until"].old_value, history["absent_until"].new_value) == (None, "2026-12-18")
+    assert history["deputy"].new_value == "Bertil Öberg (bertil)"
+    assert {change.source for change in history.values()} == {"self"}
+    assert {change.changed_by for change in history.values()} == {"anna"}
+    [event] = audit_events("directory.absence_set")
+    assert event.actor == "anna" and event.object_id == str(anna.id)
+    assert event.details == {"username": "anna", "until": "2026-12-18", "deputy": "bertil",
+                             "fields": ["absent_until", "deputy"]}
+    shown = [services.describe(change, str) for change in services.history(anna)]
+    assert {(row.label, row.new) for row in shown} >= {("Frånvarande till och med", "2026-12-18"),
+                                                      ("Ersättare", "Bertil Öberg (bertil)")}
+
+
+def test_a_bare_user_name_names_the_deputy_too_and_no_deputy_is_allowed(users, app_context):
+    anna = person(users["anna"])
+    absence.set_absence(ANNA, anna, TODAY, "  BERTIL ", NOON)
+    assert person(users["anna"]).deputy.username == "bertil"
+    absence.set_absence(ANNA, person(users["anna"]), TODAY, "", NOON)
+    assert person(users["anna"]).deputy is None
+    assert absence.set_absence(ANNA, person(users["anna"]), TODAY, "", NOON) == []  # nothing changed, no event
+    assert len(audit_events("directory.absence_set")) == 2
+
+
+@pytest.mark.parametrize("until, message", [
+    (None, "Ange sista dagen du är borta."),
+    (TODAY - timedelta(days=1), "Datumet har redan passerat. Ange i dag eller en senare dag."),
+    (TODAY + timedelta(days=366), "Högst ett år framåt: senast fredag 10 december 2027."),
+])
+def test_the_date_is_today_or_later_and_at_most_a_year_ahead(users, app_context, until, message):
+    with pytest.raises(services.InvalidEntry) as caught:
+        absence.set_absence(ANNA, person(users["anna"]), until, "", NOON)
+    assert caught.value.errors == {"absent_until": message}
+    assert person(users["anna"]).absent_until is None and audit_events("directory.absence_set") == []
+
+
+@pytest.mark.parametrize("until", [TODAY, TODAY + timedelta(days=365)])
+def test_today_and_a_year_ahead_are_accepted(users, app_context, until):
+    absence.set_absence(ANNA, person(users["anna"]), until, "", NOON)
+    assert person(users["anna"]).absent_until == until
+
+
+def test_today_is_the_day_in_lulea_not_in_utc(users, app_context):
+    # 23.30 UTC on 10 December is already 00.30 on 11 December in Luleå: the 10th has passed.
+    late = datetime(2026, 12, 10, 23, 30, tzinfo=timezone.utc)
+    with pytest.raises(services.InvalidEntry):
+        absence.set_absence(ANNA, person(users["anna"]), TODAY, "", late)
+    absence.set_absence(ANNA, person(users["anna"]), TODAY + timedelta(days=1), "", late)
+
+
+def test_deputy_rules(users, app_context):
+    add_person("skyddad", "Sara Skyddad", hidden=True)
+    add_person("slutat", "Olle Slutat").active = False
+    add_person("borta", "Berit Borta").absent_until = TODAY + timedelta(days=2)
+    add_person("tillbaka", "Tore Tillbaka").absent_until = TODAY - timedelta(days=1)  # back since today
+    db.session.commit()
+    unknown = "Hittar ingen sådan medarbetare. Börja skriva namnet och välj ersättaren bland förslagen."
+    refused = {
+        "Anna Andersson (anna)": "Ersättaren måste vara någon annan än den som är borta.",
+        "nobody": unknown,
+        "Sara Skyddad (skyddad)": unknown,  # protected identity: as if she did not exist
+        "Olle Slutat (slutat)": unknown,
+        "Berit Borta (borta)": "Berit Borta är själv borta till och med lördag 12 december 2026. Välj någon annan.",
+    }
+    for typed, message in refused.items():
+        with pytest.raises(services.InvalidEntry) as caught:
+            absence.set_absence(ANNA, person(users["anna"]), TODAY, typed, NOON)
+        assert caught.value.errors == {"deputy": message}, typed
+    assert person(users["anna"]).absent_until is None  # all or nothing
+    absence.set_absence(ANNA, person(users["anna"]), TODAY, "Tore Tillbaka (tillbaka)", NOON)
+    assert person(users["anna"]).deputy.username == "tillbaka"
+
+
+def test_every_error_is_reported_together(users, app_context):
+    with pytest.raises(services.InvalidEntry) as caught:
+        absence.set_absence(ANNA, person(users["anna"]), TODAY - timedelta(days=3), "nobody", NOON)
+    assert set(caught.value.errors) == {"absent_until", "deputy"}
+
+
+def test_deputy_suggestions_are_active_visible_colleagues_by_name_or_user_name(users, app_context):
+    add_person("skyddad", "Björn Skyddad", hidden=True)
+    add_person("slutat", "Björn Slutat").active = False
+    add_person("bjorn", "Björn Öst")
+    db.session.commit()
+    anna = person(users["anna"])
+    assert [p.username for p in absence.deputy_candidates(anna, "bjo")] == ["bjorn"]
+    assert [p.username for p in absence.deputy_candidates(anna, "öst bj")] == ["bjorn"]
+    assert [p.username for p in absence.deputy_candidates(anna, "ÖBERG")] == ["bertil"]
+    assert [p.username for p in absence.deputy_candidates(anna, "cecilia")] == ["cecilia"]
+    assert absence.deputy_candidates(anna, "anna") == []  # not herself
+    assert absence.deputy_candidates(anna, "b") == []  # too short to suggest anyone
+    assert absence.deputy_candidates(anna, "%_'") == []
+
+
+def test_an_admin_sets_it_for_someone_else_and_nobody_else_may(users, app_context):
+    absence.set_absence(DAVID, person(users["anna"]), TODAY, "bertil", NOON)
+    assert {change.source for change in changes(users["anna"]).values()} == {"admin"}
+    for actor in (BERTIL, Actor("cecilia", frozenset({"employee", "communicator"}))):
+        with pytest.raises(services.NotAllowed):
+            absence.set_absence(actor, person(users["anna"]), TODAY + timedelta(days=5), "", NOON)
+        with pytest.raises(services.NotAllowed):
+            absence.end_absence(actor, person(users["anna"]), NOON)
+    assert person(users["anna"]).absent_until == TODAY
+    assert len(audit_events("directory.edit_denied")) == 4
+
+
+# --------------------------------------------------------------------------- ending it
+
+def test_ending_early_is_one_step_audited_and_in_the_history(users, app_context):
+    absence.set_absence(ANNA, person(users["anna"]), TODAY + timedelta(days=7), "bertil", NOON)
+    assert absence.end_absence(ANNA, person(users["anna"]), NOON) is True
+    anna = person(users["anna"])
+    assert anna.absent_until is None and anna.deputy is None
+    assert not absence.is_absent(anna, NOON)
+    [event] = audit_events("directory.absence_ended")
+    assert event.actor == "anna" and event.details == {"username": "anna", "until": "2026-12-17"}
+    ended = [c for c in db.session.scalars(db.select(EntryChange).where(EntryChange.person_id == anna.id))
+             if c.new_value is None]
+    assert {(c.field, c.old_value) for c in ended} == {("absent_until", "2026-12-17"),
+                                                       ("deputy", "Bertil Öberg (bertil)")}
+    assert absence.end_absence(ANNA, person(users["anna"]), NOON) is False  # nothing left to end
+    assert len(audit_events("directory.absence_ended")) == 1
+
+
+def test_the_absence_ends_by_itself_after_its_last_day_in_lulea(users, app_context):
+    absence.set_absence(ANNA, person(users["anna"]), TODAY, "bertil", NOON)
+    anna = person(users["anna"])
+    last_minute = datetime(2026, 12, 10, 22, 59, tzinfo=timezone.utc)  # 23.59 in Luleå
+    next_day = datetime(2026, 12, 10, 23, 0, tzinfo=timezone.utc)  # 00.00 on the 11th in Luleå
+    assert absence.is_absent(anna, last_minute)
+    shown = absence.current_absence(anna, last_minute)
+    assert shown.until_label == "torsdag 10 december 2026" and shown.deputy.username == "bertil"
+    assert not absence.is_absent(anna, next_day) and absence.current_absence(anna, next_day) is None
+    # On summer time too: 21.59 UTC is 23.59 in June, 22.00 UTC the next day.
+    summer = date(2027, 6, 10)
+    anna.absent_until = summer
+    assert absence.is_absent(anna, datetime(2027, 6, 10, 21, 59, tzinfo=timezone.utc))
+    assert not absence.is_absent(anna, datetime(2027, 6, 10, 22, 0, tzinfo=timezone.utc))
+
+
+def test_the_nightly_clearing_ends_only_past_absences_audited_as_the_system(users, app_context):
+    absence.set_absence(ANNA, person(users["anna"]), TODAY, "bertil", NOON)
+    absence.set_absence(BERTIL, person(users["bertil"]), TODAY + timedelta(days=1), "", NOON)
+    assert absence.end_expired_absences(NOON) == []  # Anna's last day is today
+    after_midnight = datetime(2026, 12, 10, 23, 5, tzinfo=timezone.utc)  # 00.05 on the 11th in Luleå
+    assert absence.end_expired_absences(after_midnight) == ["anna"]
+    assert person(users["anna"]).absent_until is None and person(users["anna"]).deputy is None
+    assert person(users["bertil"]).absent_until == TODAY + timedelta(days=1)
+    [event] = audit_events("directory.absence_expired")
+    assert event.actor is None and event.details == {"username": "anna", "until": "2026-12-10"}
+    latest = services.describe(services.history(person(users["anna"]))[0], str)
+    assert latest.by == "systemet"
+    assert absence.end_expired_absences(after_midnight) == []  # once
+
+
+def test_a_deputy_is_not_named_once_hidden_or_gone_and_their_own_absence_is_shown(users, app_context):
+    absence.set_absence(ANNA, person(users["anna"]), TODAY + timedelta(days=5), "bertil", NOON)
+    bertil = person(users["bertil"])
+    bertil.absent_until = TODAY + timedelta(days=2)  # went away after being chosen
+    db.session.commit()
+    shown = absence.current_absence(person(users["anna"]), NOON)
+    assert shown.deputy.username == "bertil" and shown.deputy_absent_until == TODAY + timedelta(days=2)
+    bertil.hidden = True
+    db.session.commit()
+    assert absence.current_absence(person(users["anna"]), NOON).deputy is None
+
+
+# --------------------------------------------------------------------------- the scheduler
+
+def test_the_job_is_registered_nightly_in_stockholm_time(app):
+    job = scheduler.build_scheduler(app).get_job("directory_absences")
+    assert job is not None
+    after = datetime(2026, 12, 10, 12, 0, tzinfo=scheduler.LOCAL_TZ)
+    fire = job.trigger.get_next_fire_time(None, after)
+    assert fire.astimezone(scheduler.LOCAL_TZ).replace(tzinfo=None) == datetime(2026, 12, 11, 1, 5)
+
+
+def test_the_job_clears_what_has_expired_as_the_scheduler_runs_it(app, users):
+    with app.app_context():
+        anna = person(users["anna"])
+        anna.absent_until = absence.local_today(utcnow()) - timedelta(days=1)
+        anna.deputy_id = users["bertil"]
+        db.session.commit()
+    built = scheduler.build_scheduler(app)
+    scheduler.run_job(app, None, built, "directory_absences", built.get_job("directory_absences").args[4])
+    with app.app_context():
+        anna = person(users["anna"])
+        assert anna.absent_until is None and anna.deputy_id is None
+        assert [event.details["username"] for event in audit_events("directory.absence_expired")] == ["anna"]
