@@ -11,6 +11,7 @@ from kundweb.database import utcnow
 from kundweb.directory import absence, services
 from kundweb.directory.models import EntryChange, Person
 from kundweb.extensions import db
+from tests.conftest import csrf_token
 from tests.directory_helpers import add_demo_users, add_person
 
 ANNA = Actor("anna", frozenset({"employee"}))
@@ -241,3 +242,145 @@ def test_the_job_clears_what_has_expired_as_the_scheduler_runs_it(app, users):
         anna = person(users["anna"])
         assert anna.absent_until is None and anna.deputy_id is None
         assert [event.details["username"] for event in audit_events("directory.absence_expired")] == ["anna"]
+
+
+# --------------------------------------------------------------------------- the pages
+
+EDITOR = {"HX-Request": "true", "HX-Target": "entry-editor"}
+
+
+def stored(app, person_id):
+    with app.app_context():
+        return db.session.get(Person, person_id)
+
+
+def today_in_lulea():
+    return absence.local_today(utcnow())
+
+
+def test_my_details_page_offers_the_absence_form_with_the_allowed_dates(users, login_as):
+    html = login_as("employee").get("/katalog/mina-uppgifter").get_data(as_text=True)
+    today = today_in_lulea()
+    assert 'id="absence-title">Frånvaro</h2>' in html
+    assert 'type="date"' in html and f'min="{today.isoformat()}"' in html
+    assert f'max="{(today + timedelta(days=365)).isoformat()}"' in html
+    assert 'list="deputy-options"' in html and "Spara frånvaron" in html
+    assert "Jag är tillbaka" not in html  # nothing to end yet
+
+
+def test_setting_it_through_htmx_swaps_the_editor_and_the_history_shows_it(app, users, login_as):
+    client = login_as("employee")
+    until = today_in_lulea() + timedelta(days=3)
+    response = client.post(f"/katalog/person/{users['anna']}/franvaro", headers=EDITOR, data={
+        "csrf_token": csrf_token(client, "/katalog/mina-uppgifter"), "absent_until": until.isoformat(),
+        "deputy": "Bertil Öberg (bertil)"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html and 'id="entry-editor"' in html
+    assert "Frånvaron är sparad." in html and "Du är borta till och med" in html and absence.day_label(until) in html
+    assert "Ersättare: <strong>Bertil Öberg</strong>" in html
+    assert 'value="Bertil Öberg (bertil)"' in html  # the field shows the chosen deputy
+    assert "Jag är tillbaka – avsluta frånvaron" in html
+    assert "Frånvarande till och med" in html and "Ersättare" in html  # the history rows
+    anna = stored(app, users["anna"])
+    assert anna.absent_until == until and anna.deputy_id == users["bertil"]
+
+
+def test_setting_it_without_javascript_redirects_with_a_message(app, users, login_as):
+    client = login_as("employee")
+    response = client.post(f"/katalog/person/{users['anna']}/franvaro", data={
+        "csrf_token": csrf_token(client, "/katalog/mina-uppgifter"),
+        "absent_until": today_in_lulea().isoformat(), "deputy": ""}, follow_redirects=True)
+    assert response.status_code == 200 and "Frånvaron är sparad." in response.get_data(as_text=True)
+    assert stored(app, users["anna"]).absent_until == today_in_lulea()
+
+
+@pytest.mark.parametrize("typed, deputy, message", [
+    ("2020-01-01", "", "Datumet har redan passerat."),
+    ("18/12", "", "Skriv datumet som ÅÅÅÅ-MM-DD"),
+    ("", "", "Ange sista dagen du är borta."),
+    ("{today}", "anna", "Ersättaren måste vara någon annan än den som är borta."),
+    ("{today}", "<script>x</script>", "Hittar ingen sådan medarbetare."),
+])
+def test_bad_input_is_shown_at_its_field_and_nothing_is_saved(app, users, login_as, typed, deputy, message):
+    client = login_as("employee")
+    token = csrf_token(client, "/katalog/mina-uppgifter")
+    data = {"csrf_token": token, "absent_until": typed.format(today=today_in_lulea().isoformat()), "deputy": deputy}
+    page = client.post(f"/katalog/person/{users['anna']}/franvaro", data=data)
+    assert page.status_code == 400 and message in page.get_data(as_text=True)
+    fragment = client.post(f"/katalog/person/{users['anna']}/franvaro", data=data, headers=EDITOR)
+    html = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and message in html and "Frånvaron är inte sparad" in html
+    assert "<script>x</script>" not in html
+    assert stored(app, users["anna"]).absent_until is None
+    with app.app_context():
+        assert audit_events("directory.absence_set") == []
+
+
+def test_ending_it_is_one_click(app, users, login_as):
+    client = login_as("employee")
+    token = csrf_token(client, "/katalog/mina-uppgifter")
+    client.post(f"/katalog/person/{users['anna']}/franvaro", data={
+        "csrf_token": token, "absent_until": (today_in_lulea() + timedelta(days=9)).isoformat(), "deputy": "bertil"})
+    response = client.post(f"/katalog/person/{users['anna']}/franvaro/avsluta", data={"csrf_token": token},
+                           headers=EDITOR)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Frånvaron är avslutad." in html and "Du är borta" not in html
+    assert stored(app, users["anna"]).absent_until is None
+    again = client.post(f"/katalog/person/{users['anna']}/franvaro/avsluta", data={"csrf_token": token})
+    assert again.status_code == 302
+
+
+def test_the_person_page_shows_the_absence_and_the_deputy_to_forward_to(app, users, login_as):
+    until = today_in_lulea() + timedelta(days=4)
+    with app.app_context():
+        absence.set_absence(ANNA, person(users["anna"]), until, "bertil", utcnow())
+    html = login_as("agent").get(f"/katalog/person/{users['anna']}").get_data(as_text=True)
+    assert f"Frånvarande till och med <time datetime=\"{until.isoformat()}\">{absence.day_label(until)}</time>" in html
+    assert f'href="/katalog/person/{users["bertil"]}">Bertil Öberg</a>, anknytning <strong>3021</strong>' in html
+    assert "0920-45 30 21" in html
+
+
+def test_a_past_date_is_not_shown_as_an_absence_although_the_job_has_not_run(app, users, login_as):
+    with app.app_context():
+        anna = person(users["anna"])
+        anna.absent_until, anna.deputy_id = today_in_lulea() - timedelta(days=1), users["bertil"]
+        db.session.commit()
+    html = login_as("agent").get(f"/katalog/person/{users['anna']}").get_data(as_text=True)
+    assert "Frånvarande" not in html and "ersättaren" not in html
+
+
+def test_deputy_suggestions_while_typing(app, users, login_as):
+    client = login_as("employee")
+    html = client.get(f"/katalog/person/{users['anna']}/franvaro/ersattare?deputy=%C3%B6berg",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<option value="Bertil Öberg (bertil)">Kundtjänstmedarbetare, Kundcenter</option>' in html
+    assert "3021" not in html  # names and titles only
+    assert "anna" not in client.get(f"/katalog/person/{users['anna']}/franvaro/ersattare?deputy=anna").get_data(
+        as_text=True)
+
+
+@pytest.mark.parametrize("path, method", [("franvaro", "post"), ("franvaro/avsluta", "post"),
+                                          ("franvaro/ersattare?deputy=an", "get")])
+def test_idor_someone_elses_absence_is_refused_as_a_missing_id(app, users, login_as, path, method):
+    client = login_as("employee")
+    token = csrf_token(client, "/katalog/mina-uppgifter")
+    bertil = users["bertil"]
+    data = {"csrf_token": token, "absent_until": today_in_lulea().isoformat(), "deputy": "anna"}
+    response = getattr(client, method)(f"/katalog/person/{bertil}/{path}", **({"data": data} if method == "post" else {}))
+    assert response.status_code == 404
+    assert stored(app, bertil).absent_until is None
+    with app.app_context():
+        assert len(audit_events("directory.edit_denied")) == (1 if method == "post" else 0)
+
+
+def test_an_admin_sets_and_ends_it_for_someone_else(app, users, login_as):
+    client = login_as("admin")
+    token = csrf_token(client, "/katalog/mina-uppgifter")
+    page = client.get(f"/katalog/person/{users['anna']}/redigera").get_data(as_text=True)
+    assert "Spara frånvaron" in page
+    response = client.post(f"/katalog/person/{users['anna']}/franvaro", data={
+        "csrf_token": token, "absent_until": today_in_lulea().isoformat(), "deputy": "bertil"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/katalog/person/{users['anna']}")
+    assert "Avsluta frånvaron" in client.get(f"/katalog/person/{users['anna']}/redigera").get_data(as_text=True)
+    with app.app_context():
+        assert [event.actor for event in audit_events("directory.absence_set")] == ["david"]
