@@ -1,5 +1,6 @@
 """Absence and deputy: set on Mina kontaktuppgifter, checked, audited, kept in the history,
 ended early with one click, and over by itself the day after its date."""
+import signal
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -264,7 +265,7 @@ def test_my_details_page_offers_the_absence_form_with_the_allowed_dates(users, l
     assert 'id="absence-title">Frånvaro</h2>' in html
     assert 'type="date"' in html and f'min="{today.isoformat()}"' in html
     assert f'max="{(today + timedelta(days=365)).isoformat()}"' in html
-    assert 'list="deputy-options"' in html and "Spara frånvaron" in html
+    assert 'list="deputy-options"' in html and "Lägg in frånvaron" in html
     assert "Jag är tillbaka" not in html  # nothing to end yet
 
 
@@ -377,10 +378,34 @@ def test_an_admin_sets_and_ends_it_for_someone_else(app, users, login_as):
     client = login_as("admin")
     token = csrf_token(client, "/katalog/mina-uppgifter")
     page = client.get(f"/katalog/person/{users['anna']}/redigera").get_data(as_text=True)
-    assert "Spara frånvaron" in page
+    assert "Lägg in frånvaron" in page
     response = client.post(f"/katalog/person/{users['anna']}/franvaro", data={
         "csrf_token": token, "absent_until": today_in_lulea().isoformat(), "deputy": "bertil"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/katalog/person/{users['anna']}")
     assert "Avsluta frånvaron" in client.get(f"/katalog/person/{users['anna']}/redigera").get_data(as_text=True)
     with app.app_context():
         assert [event.actor for event in audit_events("directory.absence_set")] == ["david"]
+
+
+def test_a_real_scheduler_process_clears_an_expired_absence_when_it_starts(app, users, smtp_server, tmp_path):
+    """The catch-up at start: a night missed while the scheduler was down is made up for at once."""
+    import time
+
+    from tests.test_scheduler_processes import SchedulerProcess
+
+    with app.app_context():
+        anna = person(users["anna"])
+        anna.absent_until, anna.deputy_id = absence.local_today(utcnow()) - timedelta(days=2), users["bertil"]
+        db.session.commit()
+    process = SchedulerProcess(app, app.config["MAIL_PORT"], tmp_path / "scheduler.log")
+    try:
+        assert process.wait_for("scheduler lock acquired"), process.output()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and stored(app, users["anna"]).absent_until is not None:
+            time.sleep(0.2)
+    finally:
+        process.kill(signal.SIGTERM)
+    assert stored(app, users["anna"]).absent_until is None, process.output()
+    with app.app_context():
+        assert [(e.actor, e.details["username"]) for e in audit_events("directory.absence_expired")] == [
+            (None, "anna")]
