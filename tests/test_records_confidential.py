@@ -137,3 +137,17 @@ def test_an_agent_still_documents_an_item_that_is_not_confidential(app, client, 
     assert "Spara dokumentationen" in client.get(f"/handlingar/{plain}").get_data(as_text=True)
     assert _document(client, plain, system_id).status_code == 302
     assert _status(app, plain) == "documented"
+
+
+def test_an_agents_correction_of_an_item_he_may_not_read_is_refused_and_audited(app, client, login_as, secret):
+    item_id, _ = secret
+    login_as("agent")
+    assert client.get(f"/handlingar/{item_id}/rattelse").status_code == 403  # the form would show what is hidden
+    token = csrf_token(client, f"/handlingar/{item_id}")
+    response = client.post(f"/handlingar/{item_id}/rattelse", data={
+        "csrf_token": token, "kind": "voicemail", "arrived_at": "2026-12-01T10:00", "sender": "x",
+        "description": "y", "concerns_matter": "no", "reason": "z", "revision": "1"})
+    assert response.status_code == 403 and "Anna Andersson" in response.get_data(as_text=True)
+    assert _denials(app) == [("bertil", "correct")]
+    with app.app_context():
+        assert len(db.session.get(services.RecordItem, item_id).revisions) == 1

@@ -206,6 +206,11 @@ def correct(item_id):
     actor = current_actor()
     view, history, attachments, hidden = _item_page(actor, item_id)
     if view.masked:
+        if request.method == "POST":  # the service refuses it, audited, and says whom to ask
+            try:
+                services.get_handled_item(actor, item_id, "correct", utcnow())
+            except services.MayNotHandle as exc:
+                return error_response(403, str(exc))
         abort(403)  # a correction form would show what is hidden; unreachable through the page
     if request.method == "GET":
         form = CorrectionForm(formdata=None, kind=view.kind, arrived_at=view.arrived_at, sender=view.sender,
