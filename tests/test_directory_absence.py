@@ -409,3 +409,17 @@ def test_a_real_scheduler_process_clears_an_expired_absence_when_it_starts(app, 
     with app.app_context():
         assert [(e.actor, e.details["username"]) for e in audit_events("directory.absence_expired")] == [
             (None, "anna")]
+
+
+def test_the_deputy_sees_whom_she_stands_in_for(app, users, login_as):
+    until = today_in_lulea() + timedelta(days=2)
+    with app.app_context():
+        absence.set_absence(ANNA, person(users["anna"]), until, "bertil", utcnow())
+        back = add_person("gun", "Gun Gammal")
+        back.absent_until, back.deputy_id = today_in_lulea() - timedelta(days=1), users["bertil"]  # back already
+        person(users["david"]).deputy_id = users["bertil"]  # not away: no stand-in needed
+        db.session.commit()
+        assert [p.username for p in absence.deputising_for(person(users["bertil"]), utcnow())] == ["anna"]
+    html = login_as("agent").get("/katalog/mina-uppgifter").get_data(as_text=True)
+    assert "Du är ersättare för:" in html
+    assert f"Anna Andersson, borta till och med {absence.day_label(until)}" in html

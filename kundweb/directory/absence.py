@@ -65,6 +65,13 @@ def current_absence(person, now):
     return Absence(person.absent_until, day_label(person.absent_until), deputy, deputy_away)
 
 
+def deputising_for(person, now):
+    """The people away today who named `person` their deputy, soonest back first: shown to the deputy."""
+    return db.session.scalars(select(Person).where(
+        Person.deputy_id == person.id, Person.active.is_(True), Person.absent_until >= local_today(now))
+        .order_by(Person.absent_until, Person.sort_key)).all()
+
+
 def deputy_label(person):
     """How a suggestion fills in the deputy field, and how the field shows the chosen deputy."""
     return f"{person.display_name} ({person.username})"

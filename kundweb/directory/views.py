@@ -256,6 +256,7 @@ def _entry_page(entry, form=None, saved=False, confirmed=False, absence_form=Non
                   fragment="directory/_entry.html", target="entry-editor",
                   person=entry, form=form, owner=owner, saved=saved, confirmed=confirmed,
                   absence=shown_absence, absence_form=absence_form, absence_note=absence_note, today=today,
+                  deputising_for=absence.deputising_for(entry, now),
                   latest_day=today + timedelta(days=absence.MAX_DAYS_AHEAD),
                   stale=services.is_stale(entry, now), history=_history(entry))
 
