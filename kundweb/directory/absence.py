@@ -79,7 +79,7 @@ def deputy_label(person):
 
 def deputy_candidates(person, typed, limit=CANDIDATE_LIMIT):
     """Active, visible people other than `person` whose name or user name begins with the typed words."""
-    terms = fold(typed).split()[:4]
+    terms = fold((typed or "")[:100]).split()[:4]
     if not terms or len(" ".join(terms)) < 2:
         return []
     # Folded words are [a-z0-9] only: nothing to escape in LIKE.
