@@ -1,6 +1,6 @@
 """The forms of the directory: own contact details (and an admin's version), functional entries."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from kundweb.directory import phones
@@ -46,6 +46,20 @@ class AdminContactForm(ContactForm):
 
     hidden = BooleanField("Dold i katalogen (skyddad identitet)",
                           description="Personen syns då inte i sökningen, exporterna eller för kollegor.")
+
+
+class AbsenceForm(FlaskForm):
+    """Away until a date, and who to forward to meanwhile; the rules are in directory.absence."""
+
+    class Meta:
+        locales = ("sv_SE", "sv")
+
+    absent_until = DateField("Frånvarande till och med", validators=[Optional()],
+                             invalid_value_message="Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-18.",
+                             description="Sista dagen du är borta. Frånvaron upphör av sig själv dagen efter.")
+    deputy = StringField("Ersättare", validators=[Length(max=200, message="Högst 200 tecken.")],
+                         description="Den som Kundcenter kopplar till medan du är borta. Skriv några bokstäver "
+                                     "av namnet och välj bland förslagen. Kan lämnas tomt.")
 
 
 class FunctionForm(FlaskForm):

@@ -62,6 +62,7 @@ class Person(SearchColumns, db.Model):
     updated_at = db.Column(UTCDateTime, nullable=False)
 
     unit = db.relationship(Unit, lazy="joined")
+    deputy = db.relationship("Person", foreign_keys=[deputy_id], remote_side=[id])
 
     @property
     def unit_name(self):
@@ -115,7 +116,7 @@ class EntryChange(db.Model):
     new_value = db.Column(db.String(500))
     changed_at = db.Column(UTCDateTime, nullable=False, index=True)
     changed_by = db.Column(db.String(128))  # sAMAccountName; None = the AD sync or another job
-    source = db.Column(db.String(16), nullable=False)  # "self", "admin" or "sync"
+    source = db.Column(db.String(16), nullable=False)  # "self", "admin", "sync" or "system" (a scheduled job)
 
     person = db.relationship(Person)
     function = db.relationship(FunctionalEntry)

@@ -48,6 +48,8 @@ FIELD_LABELS = {
     "reach_note": "Så når man mig",
     "confirmed_at": "Bekräftad aktuell",
     "hidden": "Dold (skyddad identitet)",
+    "absent_until": "Frånvarande till och med",
+    "deputy": "Ersättare",
     "name": "Namn",
     "phone": "Telefonnummer",
     "opening_hours": "Öppettider",
@@ -57,7 +59,7 @@ FIELD_LABELS = {
 }
 PHONE_FIELDS = {"direct_number", "mobile", "phone"}
 TEXT_LIMITS = {"location": 100, "reach_note": 200}
-SOURCE_LABELS = {"self": "själv", "admin": "administratör", "sync": "AD-synk"}
+SOURCE_LABELS = {"self": "själv", "admin": "administratör", "sync": "AD-synk", "system": "systemet"}
 
 
 class DirectoryError(Exception):

@@ -1,4 +1,6 @@
 """Directory pages: search, own contact details, entry pages, functional entries, admin views, exports."""
+from datetime import timedelta
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -11,8 +13,8 @@ from kundweb.caching import per_app
 from kundweb.companies import services as companies
 from kundweb.crisis import services as crisis
 from kundweb.database import utcnow
-from kundweb.directory import bp, services, sync
-from kundweb.directory.forms import AdminContactForm, ContactForm, FunctionForm
+from kundweb.directory import absence, bp, services, sync
+from kundweb.directory.forms import AbsenceForm, AdminContactForm, ContactForm, FunctionForm
 from kundweb.directory.phones import display_phone
 from kundweb.directory.search import search as search_directory
 from kundweb.extensions import db
@@ -106,9 +108,10 @@ def person(person_id):
     except (services.NotFound, services.NotAllowed):
         abort(404)  # the same answer either way: ids cannot be probed
     can_edit = services.can_edit(actor, entry)
+    now = utcnow()
     return render("directory/person.html", person=entry, owner=services.is_owner(actor, entry),
-                  can_edit=can_edit, functions=services.functions_of(entry),
-                  stale=services.is_stale(entry, utcnow()), history=_history(entry) if can_edit else [])
+                  can_edit=can_edit, functions=services.functions_of(entry), absence=absence.current_absence(entry, now),
+                  stale=services.is_stale(entry, now), history=_history(entry) if can_edit else [])
 
 
 @bp.route("/katalog/person/<int:person_id>/redigera")
@@ -170,6 +173,48 @@ def confirm(person_id):
     return redirect(_entry_url(actor, entry))
 
 
+@bp.route("/katalog/person/<int:person_id>/franvaro", methods=["POST"])
+@login_required
+def save_absence(person_id):
+    entry, actor, now = _editable(person_id)
+    form = AbsenceForm()
+    if form.validate_on_submit():
+        try:
+            absence.set_absence(actor, entry, form.absent_until.data, form.deputy.data or "", now)
+        except services.InvalidEntry as exc:
+            _add_errors(form, exc.errors)
+        else:
+            if not wants_fragment("entry-editor"):
+                flash("Frånvaron är sparad.", "success")
+                return redirect(_entry_url(actor, entry))
+            return _entry_page(entry, absence_note="Frånvaron är sparad.")
+    return _entry_page(entry, absence_form=form), 200 if wants_fragment("entry-editor") else 400
+
+
+@bp.route("/katalog/person/<int:person_id>/franvaro/avsluta", methods=["POST"])
+@login_required
+def end_absence(person_id):
+    """One click: back before the date."""
+    entry, actor, now = _editable(person_id)
+    ended = absence.end_absence(actor, entry, now)
+    note = "Frånvaron är avslutad." if ended else "Det fanns ingen frånvaro att avsluta."
+    if wants_fragment("entry-editor"):
+        return _entry_page(entry, absence_note=note)
+    flash(note, "success")
+    return redirect(_entry_url(actor, entry))
+
+
+@bp.route("/katalog/person/<int:person_id>/franvaro/ersattare")
+@login_required
+def deputy_options(person_id):
+    """Suggestions for the deputy field as you type (htmx, into a datalist): names and titles, never numbers."""
+    entry = _person_or_404(person_id)
+    if not services.can_edit(current_actor(), entry):
+        abort(404)  # a GET records nothing; as for an id that does not exist
+    return render_template("directory/_deputy_options.html",
+                           people=absence.deputy_candidates(entry, request.args.get("deputy", "")))
+
+
 def _person_or_404(person_id):
     try:
         return services.get_person(person_id)
@@ -192,10 +237,16 @@ def _contact_form_class(actor, entry):
     return AdminContactForm if actor.has_role("admin") and not services.is_owner(actor, entry) else ContactForm
 
 
-def _entry_page(entry, form=None, saved=False, confirmed=False):
+def _entry_page(entry, form=None, saved=False, confirmed=False, absence_form=None, absence_note=None):
     """The own-entry page (or an admin's edit page); the editor alone when htmx targets it."""
-    actor = current_actor()
+    actor, now = current_actor(), utcnow()
     owner = services.is_owner(actor, entry)
+    shown_absence = absence.current_absence(entry, now)
+    if absence_form is None:
+        absence_form = AbsenceForm(formdata=None, data={
+            "absent_until": shown_absence.until if shown_absence else None,
+            "deputy": absence.deputy_label(shown_absence.deputy) if shown_absence and shown_absence.deputy else ""})
+    today = absence.local_today(now)
     if form is None:
         form = _contact_form_class(actor, entry)(formdata=None, data={
             "extension": entry.extension or "", "direct_number": display_phone(entry.direct_number),
@@ -204,7 +255,10 @@ def _entry_page(entry, form=None, saved=False, confirmed=False):
     return render("directory/me.html" if owner else "directory/person_edit.html",
                   fragment="directory/_entry.html", target="entry-editor",
                   person=entry, form=form, owner=owner, saved=saved, confirmed=confirmed,
-                  stale=services.is_stale(entry, utcnow()), history=_history(entry))
+                  absence=shown_absence, absence_form=absence_form, absence_note=absence_note, today=today,
+                  deputising_for=absence.deputising_for(entry, now),
+                  latest_day=today + timedelta(days=absence.MAX_DAYS_AHEAD),
+                  stale=services.is_stale(entry, now), history=_history(entry))
 
 
 def _entry_url(actor, entry):
@@ -364,6 +418,12 @@ def _switchboard_response(actor, via):
     response.headers["Content-Disposition"] = 'attachment; filename="vaxel-abonnenter.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.app_template_filter("swedish_day")
+def swedish_day_filter(day):
+    """A date the Swedish way: {{ person.absent_until|swedish_day }} -> fredag 11 december 2026."""
+    return absence.day_label(day) if day else ""
 
 
 @bp.app_template_filter("phone")

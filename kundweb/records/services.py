@@ -72,6 +72,15 @@ class AccessDenied(RecordError):
         super().__init__("Du har inte behörighet till den här handlingen. Försöket har loggats.")
 
 
+class MayNotHandle(RecordError):
+    """A confidential item handled by someone who may not read it: they cannot judge where it belongs."""
+
+    def __init__(self, registrant_name, role_label):
+        super().__init__(f"Handlingen omfattas av sekretess och får dokumenteras, avslutas, rättas eller öppnas igen "
+                         f"bara av den som får läsa den: {registrant_name}, som registrerade den, eller någon med "
+                         f"behörigheten {role_label}. Försöket har loggats.")
+
+
 class StaleRevision(RecordError):
     def __init__(self):
         super().__init__("Någon annan ändrade handlingen medan du hade den öppen. Läs igenom den nya versionen "
@@ -147,6 +156,30 @@ def can_see_confidential(actor, item):
     return item.registered_by == actor.username or actor.has_role(current_app.config["RECORDS_CONFIDENTIAL_ROLE"])
 
 
+def may_handle(actor, item):
+    """Documenting, closing, correcting or reopening an item needs reading it: once confidential, its readers only."""
+    return not any(r.confidential for r in item.revisions) or can_see_confidential(actor, item)
+
+
+def who_may_handle(item):
+    """(registrant's name, the custodians' role label): whom to ask about a confidential item one may not read.
+
+    `item` is a RecordItem or an ItemView.
+    """
+    from kundweb.auth.services import ROLE_LABELS
+
+    role = current_app.config["RECORDS_CONFIDENTIAL_ROLE"]
+    return item.registered_by_name, ROLE_LABELS.get(role, role)
+
+
+def get_handled_item(actor, item_id, intent, now):
+    """The item if `actor` may reach and handle it; raises ItemNotFound, AccessDenied or MayNotHandle (audited)."""
+    item = get_item(actor, item_id, intent, now)
+    if not may_handle(actor, item):
+        _deny(actor, item, intent, now, MayNotHandle(*who_may_handle(item)))
+    return item
+
+
 def get_item(actor, item_id, intent="view", now=None):
     """The item if `actor` may reach it; raises ItemNotFound, or AccessDenied (audited)."""
     item = db.session.get(RecordItem, item_id)
@@ -157,12 +190,12 @@ def get_item(actor, item_id, intent="view", now=None):
     return item
 
 
-def _deny(actor, item, intent, now):
+def _deny(actor, item, intent, now, error=None):
     db.session.rollback()
     audit.record("records.access_denied", actor, "record_item", item.id,
                  {"number": item.registration_number, "intent": intent}, now or utcnow())
     db.session.commit()
-    raise AccessDenied()
+    raise error or AccessDenied()
 
 
 # --------------------------------------------------------------------------- uploads
@@ -401,9 +434,9 @@ def current_revision(item):
 
 
 def correct(actor, person, item_id, data, reason, expected_revision=None, now=None):
-    """A correction as a new revision with a reason; raises RecordError (StaleRevision, AccessDenied)."""
+    """A correction as a new revision with a reason; raises RecordError (StaleRevision, AccessDenied, MayNotHandle)."""
     now = now or utcnow()
-    item = get_item(actor, item_id, "correct", now)
+    item = get_handled_item(actor, item_id, "correct", now)
     current = current_revision(item)
     values = _validated(actor, person, replace(data, received_by_unit=False), now)
     changes = {name: values[name] for name in CORRECTABLE}
@@ -413,9 +446,12 @@ def correct(actor, person, item_id, data, reason, expected_revision=None, now=No
 
 
 def document(actor, person, item_id, business_system_id, reference, expected_revision=None, now=None):
-    """Record where the item is documented; it then leaves the open list. Raises RecordError."""
+    """Record where the item is documented; it then leaves the open list.
+
+    Raises RecordError (MayNotHandle, audited, for someone who may not read a confidential item).
+    """
     now = now or utcnow()
-    item = get_item(actor, item_id, "document", now)
+    item = get_handled_item(actor, item_id, "document", now)
     current = current_revision(item)
     if current.status != "open":
         raise RecordError(f"Handlingen är redan {current.status_label.lower()}.")
@@ -435,7 +471,7 @@ def document(actor, person, item_id, business_system_id, reference, expected_rev
 def close(actor, person, item_id, reason, expected_revision=None, now=None):
     """Close an item of little importance with a reason; raises RecordError."""
     now = now or utcnow()
-    item = get_item(actor, item_id, "close", now)
+    item = get_handled_item(actor, item_id, "close", now)
     current = current_revision(item)
     if current.status != "open":
         raise RecordError(f"Handlingen är redan {current.status_label.lower()}.")
@@ -450,7 +486,7 @@ def close(actor, person, item_id, reason, expected_revision=None, now=None):
 def reopen(actor, person, item_id, reason, expected_revision=None, now=None):
     """Put a documented or closed item back on the open list, with a reason; raises RecordError."""
     now = now or utcnow()
-    item = get_item(actor, item_id, "reopen", now)
+    item = get_handled_item(actor, item_id, "reopen", now)
     current = current_revision(item)
     if current.status == "open":
         raise RecordError("Handlingen är redan öppen.")

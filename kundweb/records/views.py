@@ -147,6 +147,8 @@ def _show(item_id, forms=None, status=200):
         close_form=forms.get("close") or ReasonForm(formdata=None, prefix="close", revision=view.revision_no),
         reopen_form=forms.get("reopen") or ReasonForm(formdata=None, prefix="reopen", revision=view.revision_no),
         has_systems=bool(systems), can_correct=not view.masked,
+        # Those who may not read a confidential item may not handle it either: they are told whom to ask.
+        may_handle=not view.masked, handlers=services.who_may_handle(view),
     ), status
 
 
@@ -188,6 +190,8 @@ def _process(item_id, name, form, action, success):
             action(current_actor())
         except (services.ItemNotFound, services.AccessDenied):
             abort(404)  # the same answer either way: whether someone else's item exists is not told
+        except services.MayNotHandle as exc:
+            return error_response(403, str(exc))  # the item's existence is no secret to someone who sees it
         except services.RecordError as exc:
             _add_error(form, exc)
         else:
@@ -202,6 +206,11 @@ def correct(item_id):
     actor = current_actor()
     view, history, attachments, hidden = _item_page(actor, item_id)
     if view.masked:
+        if request.method == "POST":  # the service refuses it, audited, and says whom to ask
+            try:
+                services.get_handled_item(actor, item_id, "correct", utcnow())
+            except services.MayNotHandle as exc:
+                return error_response(403, str(exc))
         abort(403)  # a correction form would show what is hidden; unreachable through the page
     if request.method == "GET":
         form = CorrectionForm(formdata=None, kind=view.kind, arrived_at=view.arrived_at, sender=view.sender,
