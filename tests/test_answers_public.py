@@ -229,6 +229,7 @@ def test_the_public_page_carries_faqpage_json_ld_that_no_answer_text_can_break_o
     assert len(blocks) == 1
     assert html.count("</script>") == html.count("<script")  # nothing in the answer closed or opened one
     assert "<script>alert" not in html and "<img src=x" not in html
+    assert '<p>Mer på <a href="https://www.lulea.se/x">https://www.lulea.se/x</a></p>' in html  # rendered, not escaped
     data = json.loads(blocks[0])
     assert data["@context"] == "https://schema.org" and data["@type"] == "FAQPage"
     [question] = data["mainEntity"]

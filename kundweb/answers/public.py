@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from kundweb.answers.models import Answer
@@ -46,7 +47,7 @@ class PublicAnswer:
     id: int
     item: dict  # the /api/v1/answers item
     question: str
-    answer_html: str
+    answer_html: Markup  # sanitised by the renderer, so templates show it as is
     category_id: int | None
     category_label: str | None
     department: str | None
@@ -126,8 +127,8 @@ def get_public_answer(answer_id):
 
 
 def answer_html(body):
-    """The answer as sanitised HTML: paragraphs and http(s) links, the same rules as crisis texts."""
-    return str(body_html(body))
+    """The answer as sanitised HTML (Markup): paragraphs and http(s) links, the same rules as crisis texts."""
+    return body_html(body)
 
 
 def faq_page(answers):
@@ -139,7 +140,7 @@ def faq_page(answers):
             "@type": "Question",
             "name": a.question,
             "url": a.item["url"],
-            "acceptedAnswer": {"@type": "Answer", "text": a.answer_html, "url": a.item["url"]},
+            "acceptedAnswer": {"@type": "Answer", "text": str(a.answer_html), "url": a.item["url"]},
         } for a in answers],
     }
 
@@ -171,7 +172,7 @@ def _read_all():
             "id": answer.id,
             "question": answer.question,
             "answer_text": text,
-            "answer_html": html,
+            "answer_html": str(html),
             "links": _safe_links(answer.links),
             "department": department,
             "category": ({"id": answer.category_id, "name": category_name, "group": group_name}
