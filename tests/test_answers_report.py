@@ -12,6 +12,7 @@ from tests.answers_public_helpers import answer, category, company, enquiry, pro
 from tests.conftest import DEMO_PASSWORDS, post_login
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=timezone.utc)
+SUMMARY_REQUEST = {"HX-Request": "true", "HX-Target": "kb-summary"}  # what htmx sends from the dashboard
 
 
 def at(month, day=10):
@@ -200,13 +201,20 @@ def test_the_goals_dashboard_loads_the_summary_and_links_editors_to_the_report(a
     assert 'hx-get="/servicemal/kunskapsbanken?from=2026-10&amp;to=2026-11"' in dashboard
     assert 'href="/kunskapsbanken/rapport?from=2026-10&amp;to=2026-11"' in dashboard
     fragment = client.get("/servicemal/kunskapsbanken?from=2026-10&to=2026-11",
-                          headers={"HX-Request": "true"}).get_data(as_text=True)
+                          headers=SUMMARY_REQUEST).get_data(as_text=True)
     assert "<strong>6</strong> av 10 (60,0 %)" in fragment
     assert "Luckor och användning i Kunskapsbanken" in fragment
 
 
+def test_the_summary_asked_for_as_a_page_is_the_dashboard(client, login_as):
+    login_as("agent")
+    response = client.get("/servicemal/kunskapsbanken?from=2026-10&to=2026-11", headers={"HX-Request": "true"})
+    assert response.status_code == 302 and response.headers["Location"] == "/servicemal?from=2026-10&to=2026-11"
+
+
 def test_agents_see_the_summary_but_no_link_to_the_report(client, login_as, known):
     login_as("agent")
-    fragment = client.get("/servicemal/kunskapsbanken?from=2026-10&to=2026-11").get_data(as_text=True)
+    fragment = client.get("/servicemal/kunskapsbanken?from=2026-10&to=2026-11",
+                          headers=SUMMARY_REQUEST).get_data(as_text=True)
     assert "<strong>6</strong> av 10" in fragment and "/kunskapsbanken/rapport" not in fragment
     assert "/kunskapsbanken/rapport" not in client.get("/servicemal?from=2026-10&to=2026-11").get_data(as_text=True)

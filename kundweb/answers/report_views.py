@@ -1,11 +1,13 @@
 """The gap and usage report (editors and admins) and its summary in the goals dashboard."""
-from flask import Response, request
+from flask import Response, redirect, request, url_for
 
 from kundweb.answers import bp, report
 from kundweb.auth.decorators import role_required
 from kundweb.database import utcnow
 from kundweb.goals import services as goals
-from kundweb.web import render
+from kundweb.web import render, wants_fragment
+
+SUMMARY_TARGET = "kb-summary"  # the dashboard's section that loads the summary
 
 
 def _period(now):
@@ -41,8 +43,13 @@ def report_csv():
 @bp.route("/servicemal/kunskapsbanken")
 @role_required("agent")
 def goals_summary():
-    """The dashboard's Kunskapsbanken section, fetched after the page so the dashboard stays as fast."""
+    """The dashboard's Kunskapsbanken section, fetched after the page so the dashboard stays as fast.
+
+    The section has no page of its own: asked for anything but the section, it is the dashboard.
+    """
     now = utcnow()
     first, last, _ = _period(now)
+    if not wants_fragment(SUMMARY_TARGET):
+        return redirect(url_for("goals.dashboard", **{"from": first, "to": last}))
     return render("answers/_report_summary.html", s=report.summary(first, last, now), first=first, last=last,
                   label=goals.period_label(first, last))
