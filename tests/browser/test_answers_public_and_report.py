@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from kundweb.database import utcnow
 from kundweb.extensions import db
 from tests.answers_public_helpers import answer, category, company, enquiry, proposal
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import SCREENSHOT_DIR, log_in, screenshot
 
 
 def test_a_citizen_searches_the_public_answers_and_opens_one(app, page, axe_check):
@@ -66,6 +66,8 @@ def test_an_admin_follows_the_dashboard_summary_to_the_gap_report(app, page, axe
     summary = page.get_by_role("region", name=re.compile("^Kunskapsbanken"))
     expect(summary).to_contain_text("Besvarade direkt med svar ur Kunskapsbanken: 3 av 4 (75,0 %)")
     expect(summary).to_contain_text("Öppna förslag: 1")
+    SCREENSHOT_DIR.mkdir(exist_ok=True)
+    summary.screenshot(path=str(SCREENSHOT_DIR / "answers_dashboard_summary.png"))
     link = summary.get_by_role("link", name="Luckor och användning i Kunskapsbanken")
     link.focus()
     page.keyboard.press("Enter")
