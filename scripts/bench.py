@@ -190,7 +190,8 @@ def enquiry_categories(env):
 
 
 def million_enquiries(env):
-    """1,000,000 enquiries over the last five years, bulk-inserted with plain executemany in big transactions.
+    """1,000,000 enquiries over the last five years, bulk-inserted with plain executemany in big transactions,
+    half the direct ones naming one of ~2,000 answers (bench_answers).
 
     Spread evenly over the days (more on weekdays), with a realistic mix of channels and outcomes;
     `year` is the last complete year, the one the dashboard scenario shows.
@@ -207,6 +208,7 @@ def million_enquiries(env):
     started = time.monotonic()
     rng = random.Random(1000000)
     today = dt.date.today()
+    used_answers = bench_answers(env.work_dir / "bench.sqlite3", category_ids, rng, today)
     first = dt.date(today.year - ENQUIRY_YEARS, today.month, 1)
     days = [first + dt.timedelta(days=i) for i in range((today - first).days)]
     weights = [5 if day.weekday() < 5 else 1 for day in days]
@@ -217,8 +219,8 @@ def million_enquiries(env):
     agents = ["bertil", "agnes", "hussein", "maja", "tove", "jukka"]
     stockholm = __import__("zoneinfo").ZoneInfo("Europe/Stockholm")
     connection = sqlite3.connect(env.work_dir / "bench.sqlite3")
-    sql = ("INSERT INTO enquiry (created_at, local_date, month, agent, channel, category_id, outcome) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?)")
+    sql = ("INSERT INTO enquiry (created_at, local_date, month, agent, channel, category_id, outcome, answer_id) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
     written, carry, batch = 0, 0.0, []
     for day, weight in zip(days, weights):
         carry += weight * per_weight
@@ -228,8 +230,11 @@ def million_enquiries(env):
             local = dt.datetime(day.year, day.month, day.day, rng.randint(8, 16), rng.randint(0, 59),
                                 rng.randint(0, 59), tzinfo=stockholm)
             created = local.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.000000")
+            outcome = rng.choice(outcomes)
+            # About half the direct answers name the answer used, the popular ones far more often.
+            answer_id = rng.choice(used_answers) if outcome == "direct" and rng.random() < ANSWER_USE_SHARE else None
             batch.append((created, local_date, month, rng.choice(agents), rng.choice(channels),
-                          rng.choice(category_ids), rng.choice(outcomes)))
+                          rng.choice(category_ids), outcome, answer_id))
         if len(batch) >= 100_000:
             with connection:
                 connection.executemany(sql, batch)
@@ -242,6 +247,43 @@ def million_enquiries(env):
     env.data["year"] = today.year - 1
     env.data["load_seconds"] = time.monotonic() - started
     log(f"  {written:,} enquiries over {ENQUIRY_YEARS} years loaded in {env.data['load_seconds']:.0f} s")
+
+
+ANSWERS = 2_000
+ANSWER_USE_SHARE = 0.5
+
+
+def bench_answers(database, category_ids, rng, today):
+    """~2,000 answers of one department (85 % published, some past their review date) and open
+    proposals, with plain executemany; returns the published ids weighted by how popular each is."""
+    import sqlite3
+
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.000000")
+    connection = sqlite3.connect(database)
+    with connection:
+        unit_id = connection.execute("INSERT INTO directory_unit (name, created_at) VALUES (?, ?)",
+                                     ("Benchförvaltningen", now)).lastrowid
+        rows = []
+        for number in range(ANSWERS):
+            status = rng.choices(["published", "draft", "archived"], [85, 10, 5])[0]
+            published = (today - dt.timedelta(days=rng.randint(1, 5 * 365))).isoformat() + " 08:00:00.000000"
+            rows.append((f"Fråga {number} om {rng.choice(['bygglov', 'soptömning', 'förskola', 'parkering'])}?",
+                         "", "", f"Svar {number}.\n\nLäs mer på https://www.lulea.se/{number}", "[]", unit_id,
+                         rng.choice(category_ids), rng.choice(["intern", "publik"]), status,
+                         (today + dt.timedelta(days=rng.randint(-200, 400))).isoformat(), 1, now, "bench", now, "bench",
+                         published if status != "draft" else None))
+        connection.executemany(
+            "INSERT INTO answer (question, phrasings, keywords, body, links, unit_id, category_id, visibility, status, "
+            "review_by, version, created_at, created_by, updated_at, updated_by, published_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        published = [row[0] for row in connection.execute("SELECT id FROM answer WHERE status = 'published'")]
+        connection.executemany(
+            "INSERT INTO answer_proposal (kind, unit_id, text, state, proposed_at, proposed_by) "
+            "VALUES ('missing', ?, ?, 'open', ?, 'bertil')", [(unit_id, f"Förslag {i}", now) for i in range(40)])
+    connection.close()
+    # A long tail: the first tenth of the answers are used ten times as often as the rest; a few never.
+    popular = published[: len(published) // 10]
+    return popular * 10 + published[len(published) // 10: -len(published) // 20]
 
 
 def posted_enquiries(env, result):
@@ -269,6 +311,48 @@ def dashboard_vs_sql(env, repeats=7):
     year, the 13-month trend and each month's year-earlier comparison), category x outcome
     counts for the year, and the telephony and survey sums. Returns median milliseconds.
     """
+    year = env.data["year"]
+    first, last = f"{year - 2}-12", f"{year}-12"
+    return page_vs_sql(env, f"/servicemal?from={year}-01&to={year}-12", [
+        ("SELECT month, channel, outcome, count(*) FROM enquiry WHERE month BETWEEN ? AND ? "
+         "GROUP BY month, channel, outcome", (first, last)),
+        ("SELECT category_id, outcome, count(*) FROM enquiry WHERE month BETWEEN ? AND ? "
+         "GROUP BY category_id, outcome", (f"{year}-01", f"{year}-12")),
+        ("SELECT month, sum(offered), sum(answered), sum(answered_within) FROM goal_telephony_day "
+         "WHERE month BETWEEN ? AND ? GROUP BY month", (first, last)),
+        ("SELECT * FROM goal_survey_month WHERE month BETWEEN ? AND ?", (first, last)),
+    ], repeats)
+
+
+def gap_report_vs_sql(env, repeats=7):
+    """Kunskapsbanken's gap report for a full year against the raw aggregate SQL behind it.
+
+    The SQL: month x category x outcome counts with the enquiries that named an answer, the
+    published answers per category, the year's 20 most used answers, the published answers no
+    enquiry named in the last seven months, those past their review date and the open proposals.
+    """
+    year = env.data["year"]
+    today = dt.date.today()
+    since_year, since_month = divmod(today.year * 12 + today.month - 1 - 6, 12)
+    since = f"{since_year:04d}-{since_month + 1:02d}"
+    return page_vs_sql(env, f"/kunskapsbanken/rapport?from={year}-01&to={year}-12", [
+        ("SELECT month, category_id, outcome, count(*), count(answer_id) FROM enquiry WHERE month BETWEEN ? AND ? "
+         "GROUP BY month, category_id, outcome", (f"{year}-01", f"{year}-12")),
+        ("SELECT category_id, count(*) FROM answer WHERE status = 'published' AND category_id IS NOT NULL "
+         "GROUP BY category_id", ()),
+        ("SELECT answer_id, count(*) FROM enquiry WHERE month BETWEEN ? AND ? AND answer_id IS NOT NULL "
+         "GROUP BY answer_id ORDER BY count(*) DESC, answer_id LIMIT 20", (f"{year}-01", f"{year}-12")),
+        ("SELECT id, question FROM answer WHERE status = 'published' AND published_at < ? AND id NOT IN "
+         "(SELECT answer_id FROM enquiry WHERE month >= ? AND answer_id IS NOT NULL)", (f"{since}-01", since)),
+        ("SELECT id, question FROM answer WHERE status = 'published' AND review_by < ?", (today.isoformat(),)),
+        ("SELECT * FROM answer_proposal WHERE state = 'open'", ()),
+    ], repeats)
+
+
+def page_vs_sql(env, path, queries, repeats):
+    """A page through Flask's test client as a logged-in admin (session, template, everything) against
+    the raw aggregate SQL `queries` that compute the same figures, through sqlite3: both in this process,
+    on the same database, alternating, after a warm-up. Returns median milliseconds."""
     import sqlite3
 
     app = env.create_app()
@@ -278,19 +362,7 @@ def dashboard_vs_sql(env, repeats=7):
     response = client.post("/login", data={"username": username, "password": password, "csrf_token": token.group(1)})
     if response.status_code != 302:
         raise BenchError(f"in-process login failed: {response.status_code}")
-    year = env.data["year"]
-    path = f"/servicemal?from={year}-01&to={year}-12"
-    first, last = f"{year - 2}-12", f"{year}-12"
     connection = sqlite3.connect(env.work_dir / "bench.sqlite3")
-    queries = [
-        ("SELECT month, channel, outcome, count(*) FROM enquiry WHERE month BETWEEN ? AND ? "
-         "GROUP BY month, channel, outcome", (first, last)),
-        ("SELECT category_id, outcome, count(*) FROM enquiry WHERE month BETWEEN ? AND ? "
-         "GROUP BY category_id, outcome", (f"{year}-01", f"{year}-12")),
-        ("SELECT month, sum(offered), sum(answered), sum(answered_within) FROM goal_telephony_day "
-         "WHERE month BETWEEN ? AND ? GROUP BY month", (first, last)),
-        ("SELECT * FROM goal_survey_month WHERE month BETWEEN ? AND ?", (first, last)),
-    ]
 
     def raw_sql():
         for sql, parameters in queries:
@@ -610,6 +682,16 @@ SCENARIOS = [
         login_role="admin",
         connections=2,  # ~0.4 s a page: more connections only queue, and the queue would slow the next run
         in_process=dashboard_vs_sql,
+        in_process_max_ratio=2.0,
+    ),
+    Scenario(
+        name="answers_gap_report",
+        path="/kunskapsbanken/rapport?from={year}-01&to={year}-12",
+        description="Kunskapsbanken's gap and usage report for a full year over 1,000,000 enquiries and 2,000 answers",
+        setup=million_enquiries,
+        login_role="admin",
+        connections=2,  # a heavy page, like dashboard_year: more connections only queue
+        in_process=gap_report_vs_sql,
         in_process_max_ratio=2.0,
     ),
     Scenario(

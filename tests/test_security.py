@@ -206,6 +206,12 @@ ROLES = ("anonymous", "employee", "agent", "communicator", "admin")
 # a functional entry and the demo users' directory entries (`person_id` is Bertil's, the agent).
 # 302 for anonymous is the way to the login page. A new route without a row here fails the test.
 EXPECTED = {
+    ("answers.goals_summary", "GET"): (302, 403, 302, 403, 302),  # without htmx: the dashboard
+    ("answers.public_answer", "GET"): (404, 404, 404, 404, 404),  # no answer 1 here: never a draft leaked
+    ("answers.public_index", "GET"): (200, 200, 200, 200, 200),
+    ("answers.report_csv", "GET"): (302, 403, 403, 403, 200),
+    ("answers.report_page", "GET"): (302, 403, 403, 403, 200),
+    ("api.answers", "GET"): (200, 200, 200, 200, 200),
     ("api.healthz", "GET"): (200, 200, 200, 200, 200),
     ("api.livez", "GET"): (200, 200, 200, 200, 200),
     ("auditlog.export_csv", "POST"): (302, 403, 403, 403, 200),

@@ -43,6 +43,7 @@ DOWNLOADS = {
     "records.export_csv": ("/handlingar/export.csv", {}),
     "records.export_package": ("/handlingar/export.zip", {}),
     "auditlog.export_csv": ("/admin/granskningslogg/export.csv", {}),
+    "answers.report_csv": ("/kunskapsbanken/rapport.csv", {}),
     "goals.export_csv": ("/servicemal/export.csv?from=2025-03&to=2025-04", {}),
     "goals.export_xlsx": ("/servicemal/export.xlsx?from=2025-03&to=2025-04", {}),
     "directory.switchboard_download": ("/admin/katalog/vaxel.csv", {}),

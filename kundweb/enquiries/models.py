@@ -100,6 +100,8 @@ class Enquiry(EnquiryLabels, db.Model):
         # Covers the goals' aggregate: month, channel and outcome counts without touching the rows.
         db.Index("ix_enquiry_month_channel_outcome", "month", "channel", "outcome", "category_id"),
         db.Index("ix_enquiry_agent_local_date", "agent", "local_date"),
+        # Covers Kunskapsbanken's gap report: per month and category, with and without the answer used.
+        db.Index("ix_enquiry_month_category_outcome_answer", "month", "category_id", "outcome", "answer_id"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
