@@ -6,12 +6,13 @@
 // caller's name replaces the last one's.
 //
 // Hits: htmx fills the box's results as the agent types. They show while the search has
-// the focus; Escape, a click or a focus elsewhere closes them. Arrow Down from the field
-// goes to the first hit's link, Arrow Up/Down move between the links, Arrow Up from the
-// first goes back to the field, Enter follows a link as links do; Tab walks them too. As on
-// the directory page, focus moves between real links rather than a listbox with
-// aria-activedescendant: each hit holds a link, and the list must work without JavaScript.
-// Enter in the field submits the form: the full results page.
+// the focus; Escape, a click or a focus elsewhere closes them (and a failed search's
+// message). Arrow Down from the field goes to the first hit's link, Arrow Up/Down move
+// between the links, Arrow Up from the first goes back to the field, Enter follows a link
+// as links do; Tab walks them too. As on the directory page, focus moves between real
+// links rather than a listbox with aria-activedescendant: each hit holds a link, and the
+// list must work without JavaScript. Enter in the field submits the form: the full results
+// page.
 (function () {
   "use strict";
 
@@ -70,6 +71,11 @@
   function close(search) {
     if (search && search.results) {
       search.results.hidden = true;
+      // A failed search's message (app.js) lies over the page like the hits: it goes with them.
+      var failures = search.form.querySelectorAll(".request-failure");
+      for (var i = 0; i < failures.length; i++) {
+        failures[i].remove();
+      }
     }
   }
 
@@ -117,7 +123,7 @@
     var index = all.indexOf(event.target);
     var inField = event.target === search.field;
     if (event.key === "Escape" && (inField || search.results.contains(event.target))) {
-      if (inField && search.results.hidden) {
+      if (inField && search.results.hidden && !search.form.querySelector(".request-failure")) {
         return;  // the browser's own Escape in a search field: it clears the text
       }
       event.preventDefault();

@@ -235,3 +235,28 @@ def test_an_employee_has_no_search_box_and_no_shortcut(page, directory_ids):
     page.keyboard.press("/")
     page.keyboard.press("Alt+s")
     expect(page).to_have_url(re.compile(r"/start/employee$"))
+
+
+def test_a_header_search_that_fails_says_so_below_the_header(page, directory_ids, axe_check):
+    log_in(page, "agent")
+    page.goto("/arenden")
+    page.route(re.compile(r"/katalog\?q="), lambda route: route.fulfill(status=503, body="inte nu"))
+    page.keyboard.press("/")
+    page.keyboard.type("lindberg")
+    alert = page.locator(".site-search").get_by_role("alert")
+    expect(alert).to_contain_text("Innehållet kunde inte hämtas. Kundweb når inte databasen just nu.")
+    box = alert.bounding_box()
+    header = page.locator(".site-header__inner").bounding_box()
+    assert box["y"] >= header["y"] + header["height"] - 1 and box["width"] > 600, "the message is squeezed into the header"
+    expect(_search_field(page)).to_be_focused()  # the agent goes on typing
+    axe_check(page, "the enquiry page with a failed header search")
+    screenshot(page, "agent_search_header_failed")
+
+    # Closed with the search, so it never hides the menu for long.
+    page.keyboard.press("Escape")
+    expect(alert).to_have_count(0)
+
+    page.unroute(re.compile(r"/katalog\?q="))
+    page.keyboard.press("Backspace")
+    expect(page.locator("#site-search-results .hit")).to_have_count(10)
+    expect(alert).to_have_count(0)
