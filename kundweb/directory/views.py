@@ -34,11 +34,14 @@ def search():
     # Municipal companies the query names, and the companies owning the hits' units: where their customers turn.
     company_notes = companies.search_notes(query if results.searched else "",
                                            [hit.unit for hit in results.hits if hit.kind == "function"])
+    hits = {"q": query, "results": results, "linked_hits": _linked(results.hits), "company_notes": company_notes}
+    if wants_fragment("site-search-results"):
+        # The search box on every other agent page (in the header, or leading the agent start page).
+        return render_template("directory/_site_search_results.html", **hits)
     # The crisis scripts panel is beside the results: only the whole page reads it, never a search as you type.
     panel = None if wants_fragment("directory-results") else crisis.scripts_panel()
     return render("directory/search.html", fragment="directory/_results.html", target="directory-results",
-                  q=query, results=results, linked_hits=_linked(results.hits), company_notes=company_notes, oob=True,
-                  crisis_panel=panel)
+                  oob=True, crisis_panel=panel, **hits)
 
 
 # Entry URLs remembered per process: about one per person and functional entry.
