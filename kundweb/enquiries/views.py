@@ -13,10 +13,15 @@ from kundweb.web import render, submit_form, wants_fragment
 LOGGER = "enquiry-logger"
 
 
-def _fresh_form(last=None, crisis_messages=()):
-    """An empty form for the next enquiry, with the agent's last channel, category and crisis tag
-    (while that crisis is still active) already chosen."""
-    form = EnquiryForm(formdata=None, channel=last.channel if last else None,
+def _fresh_form(last=None, crisis_messages=(), keep_channel=True):
+    """An empty form for the next enquiry, with the agent's last category and crisis tag (while that
+    crisis is still active) already chosen, and the last channel too within a working sequence.
+
+    A freshly loaded page is a new caller: with the last channel chosen and the focus on Spara,
+    one Enter logged a phone call as the e-service enquiry before it. There the channel starts
+    empty and has the focus (`keep_channel=False`).
+    """
+    form = EnquiryForm(formdata=None, channel=last.channel if last and keep_channel else None,
                        category=last.category_id if last and last.category.active else None,
                        crisis=_kept_crisis(last, crisis_messages))
     form.submission_key.data = services.new_submission_key()
@@ -63,9 +68,25 @@ def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=Non
         "undone": undone,
         "undo": last if _undoable(last, now) else None,
         "ready": bool(form.channel.data and form.category.data),
+        "summary": _summary(form.channel.data, _category_name(choices, form.category.data), form.outcome.data),
         "channels": CHANNELS,
         "outcomes": OUTCOMES,
     }
+
+
+def _summary(channel, category_name, outcome):
+    """What Spara would save, as (text, missing) parts: shown beside the button ("Sparas som: …")."""
+    return [(CHANNELS[channel], False) if channel in CHANNELS else ("Välj kanal", True),
+            (category_name, False) if category_name else ("Välj kategori", True),
+            (OUTCOMES.get(outcome or "direct", OUTCOMES["direct"]), False)]
+
+
+def _category_name(choices, category_id):
+    for _, rows in choices.categories:
+        for row in rows:
+            if row.id == category_id:
+                return row.name
+    return None
 
 
 def _undoable(enquiry, now):
@@ -105,7 +126,8 @@ def _saved(form, saved, crisis_messages, now):
     html = render_template("enquiries/_saved.html", form=_reset(form, saved, crisis_messages), reset=reset,
                            saved=saved, undo=saved if _undoable(saved, now) else None, crisis_messages=crisis_messages,
                            counts=services.counts_today(current_user.username, now),
-                           categories=choices.categories, targets=choices.targets, outcomes=OUTCOMES)
+                           categories=choices.categories, targets=choices.targets, outcomes=OUTCOMES,
+                           summary=_summary(saved.channel, saved.category.name, "direct"))
     # The new undo line replaces the old one; everything else in the answer is out of band.
     return html, 200, {"HX-Retarget": "#enquiry-undo"}
 
@@ -115,8 +137,8 @@ def _saved(form, saved, crisis_messages, now):
 def log_page():
     now = utcnow()
     crisis_messages = crisis.active_messages(now)
-    return _page(_fresh_form(services.last_enquiry(current_user.username), crisis_messages), now=now,
-                 crisis_messages=crisis_messages)
+    return _page(_fresh_form(services.last_enquiry(current_user.username), crisis_messages, keep_channel=False),
+                 now=now, crisis_messages=crisis_messages)
 
 
 @bp.route("/arenden", methods=["POST"])
