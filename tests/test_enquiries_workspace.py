@@ -34,3 +34,37 @@ def test_after_a_save_the_channel_stays_and_the_summary_says_what_the_next_enter
     html = client.post("/arenden", data=data, headers=HTMX).get_data(as_text=True)
     assert _summary(html) == "Sparas som: E-post · Bygglov · Besvarad direkt i Kundcenter"
     assert re.search(r'<button type="submit" class="button button--primary" autofocus>', html)
+
+
+@pytest.mark.parametrize("note", ["Ring tillbaka på 070-123 45 67", "nr 0920453510", "+46 70 123 45 67",
+                                  "ring 0920 - 45 35 10 efter 14", "mobil: ＋４６ ７０ １２３ ４５ ６７"])
+def test_a_note_with_a_phone_number_is_refused(app_context, category, note):
+    from kundweb.enquiries import services
+
+    with pytest.raises(services.EnquiryError, match="telefonnummer") as refused:
+        _log(category, note=note)
+    assert refused.value.field == "note"
+    assert db.session.scalar(db.select(db.func.count()).select_from(Enquiry)) == 0
+
+
+@pytest.mark.parametrize("note", ["Frågade om datum 2026-12-04 kl 14.30", "kopplad till ankn 3112",
+                                  "ärende KC 2026/000123", "avgiften 1 500 kr", "faktura 12345678"])
+def test_a_note_with_ordinary_numbers_is_kept(app_context, category, note):
+    enquiry, created = _log(category, note=note)
+    assert created and enquiry.note == note
+
+
+def test_the_server_refuses_a_phone_number_in_the_note_and_keeps_what_the_agent_typed(app, login_as, category):
+    client = login_as("agent")
+    note = "Vill bli uppringd på 070-123 45 67 om bygglovet"
+    data = _form(client, category.id, channel="besok", note=note, wait="2:30")
+    html = client.post("/arenden", data=data, headers=HTMX).get_data(as_text=True)
+    assert 'role="alert"' in html and "Kort anteckning: Anteckningen ser ut att innehålla ett telefonnummer" in html
+    assert f'id="note" name="note" value="{note}"' in html and re.search(r'id="note"[^>]*aria-invalid="true"', html)
+    assert 'id="wait" name="wait" value="2:30"' in html
+    assert re.search(r'value="besok"[^>]*checked', html)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Enquiry)) == 0
+    # Without htmx too: 400 with the same form, nothing lost.
+    response = client.post("/arenden", data=data)
+    assert response.status_code == 400 and f'value="{note}"' in response.get_data(as_text=True)

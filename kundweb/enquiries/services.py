@@ -21,7 +21,7 @@ from kundweb.database import DriverStatement, stored_date, stored_time, utcnow
 from kundweb.enquiries.models import (
     CHANNELS, OUTCOMES, TARGET_KINDS, Enquiry, EnquiryCategory, EnquiryLabels, EnquiryTarget,
 )
-from kundweb.enquiries.personal_data import looks_like_personal_data
+from kundweb.enquiries.personal_data import looks_like_personal_data, looks_like_phone_number
 from kundweb.extensions import db
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -45,7 +45,14 @@ MAX_WAIT_SECONDS = 24 * 3600
 
 
 class EnquiryError(Exception):
-    """A change that cannot be made; the message is Swedish and safe to show."""
+    """A change that cannot be made; the message is Swedish and safe to show.
+
+    `field` names the form field at fault, when it is one, so the form can mark it.
+    """
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,10 @@ def _validate(data, active_crisis_ids):
         raise EnquiryError(f"Anteckningen får vara högst {MAX_NOTE} tecken.")
     if note and looks_like_personal_data(note):
         raise EnquiryError("Anteckningen ser ut att innehålla ett personnummer eller en e-postadress. "
-                           "Skriv inga personuppgifter.")
+                           "Skriv inga personuppgifter.", field="note")
+    if note and looks_like_phone_number(note):
+        raise EnquiryError("Anteckningen ser ut att innehålla ett telefonnummer. Skriv inga personuppgifter i "
+                           "anteckningen; ska någon ringa upp, välj Återkoppling och skriv numret där.", field="note")
     if data.crisis_id is not None and data.crisis_id not in active_crisis_ids:
         raise EnquiryError("Krisen är inte längre aktiv. Logga ärendet utan kristagg.")
     return category, target, note

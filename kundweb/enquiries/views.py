@@ -153,7 +153,7 @@ def log_enquiry():
         try:
             enquiry, _ = services.log_enquiry(current_actor(), data, [m.id for m in crisis_messages], now)
         except services.EnquiryError as exc:
-            form.form_errors.append(str(exc))
+            _show_error(form, exc)
         else:
             if wants_fragment(LOGGER):
                 return _saved(form, enquiry, crisis_messages, now)
@@ -164,6 +164,15 @@ def log_enquiry():
             return redirect(url_for("enquiries.log_page"))
     # htmx swaps only 2xx answers (see base.html), so a fragment with errors must be a 200.
     return _page(form, status=200 if wants_fragment(LOGGER) else 400, now=now, crisis_messages=crisis_messages)
+
+
+def _show_error(form, exc):
+    """A refused save's message at the field it is about (marked there), else at the top of the form."""
+    field = form[exc.field] if exc.field and exc.field in form else None
+    if field is not None:
+        field.errors = [*field.errors, str(exc)]
+    else:
+        form.form_errors.append(str(exc))
 
 
 @bp.route("/arenden/<int:enquiry_id>/angra", methods=["POST"])
