@@ -166,6 +166,10 @@
     if (checkedOutcome && checkedOutcome.value === "forwarded" && target) {
       outcome += " till " + target;
     }
+    var caller = selectedText(form.querySelector("select[name='callback_assignee']"));
+    if (checkedOutcome && checkedOutcome.value === "callback" && caller) {
+      outcome += ": " + caller + " ringer upp";
+    }
     var parts = [[checkedLabel(form, "channel"), "Välj kanal"],
                  [selectedText(form.querySelector("select[name='category']")), "Välj kategori"],
                  [outcome, "Välj utfall"]];
