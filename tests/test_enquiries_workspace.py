@@ -68,3 +68,72 @@ def test_the_server_refuses_a_phone_number_in_the_note_and_keeps_what_the_agent_
     # Without htmx too: 400 with the same form, nothing lost.
     response = client.post("/arenden", data=data)
     assert response.status_code == 400 and f'value="{note}"' in response.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- "logga som vidarekopplat hit"
+
+@pytest.fixture
+def directory_with_targets(app):
+    """The demo users, a hidden person in Anna's unit, a functional entry, and the forwarding
+    targets brought in step with the directory (as the hourly job does)."""
+    from types import SimpleNamespace
+
+    from kundweb.audit.services import Actor
+    from kundweb.database import utcnow
+    from kundweb.directory import services as directory
+    from kundweb.enquiries import services
+    from tests.directory_helpers import add_demo_users, add_person
+
+    admin = Actor("david", frozenset({"admin"}))
+    with app.app_context():
+        people = add_demo_users()
+        hidden = add_person("skyddad", "Skyddad Person", hidden=True, department="Kulturförvaltningen")
+        bath = directory.save_function(admin, None, directory.FunctionInput(name="Pontusbadet", phone="0920-45 40 00"),
+                                       utcnow())
+        services.refresh_targets(admin)
+        return SimpleNamespace(anna=people["anna"].id, hidden=hidden.id, bath=bath.id)
+
+
+def _selected_target(html):
+    match = re.search(r'<option value="(\d+)" selected>([^<]+)</option>', html.split('id="target"')[1].split("</select>")[0])
+    return match.group(2) if match else None
+
+
+def test_a_directory_hit_opens_the_form_as_forwarded_to_the_persons_unit(app, login_as, category,
+                                                                         directory_with_targets):
+    client = login_as("agent")
+    html = client.get(f"/arenden/vidarekopplat/person/{directory_with_targets.anna}").get_data(as_text=True)
+    assert re.search(r'name="outcome" value="forwarded" checked', html)
+    assert _selected_target(html) == "Socialförvaltningen"
+    assert "Vidarekopplat till Socialförvaltningen" in html
+    assert _summary(html) == "Sparas som: Välj kanal · Välj kategori · Vidarebefordrad till Socialförvaltningen"
+    assert '<input type="radio" id="channel-0" name="channel" value="telefon" autofocus>' in html  # a new call
+
+
+def test_a_functional_entry_hit_opens_the_form_forwarded_to_that_entry(app, login_as, category,
+                                                                       directory_with_targets):
+    client = login_as("agent")
+    html = client.get(f"/arenden/vidarekopplat/function/{directory_with_targets.bath}").get_data(as_text=True)
+    assert _selected_target(html) == "Pontusbadet"
+
+
+def test_a_hidden_person_opens_the_form_exactly_as_an_unknown_one(app, login_as, category, directory_with_targets):
+    """A protected identity's unit must not be learnt by trying ids."""
+    client = login_as("agent")
+    hidden = client.get(f"/arenden/vidarekopplat/person/{directory_with_targets.hidden}").get_data(as_text=True)
+    unknown = client.get("/arenden/vidarekopplat/person/999999").get_data(as_text=True)
+    assert _selected_target(hidden) is None and "Kulturförvaltningen\" selected" not in hidden
+    strip = lambda html: re.sub(r'value="[\w-]{20,}"', "", html)  # noqa: E731 (the form's own keys differ)
+    assert strip(hidden) == strip(unknown)
+    assert "finns inte i listan över mottagare" in unknown
+
+
+def test_directory_hits_offer_the_link(app, login_as, directory_with_targets):
+    client = login_as("agent")
+    html = client.get("/katalog?q=anna", headers={"HX-Request": "true", "HX-Target": "directory-results"}).get_data(
+        as_text=True)
+    assert f'href="/arenden/vidarekopplat/person/{directory_with_targets.anna}"' in html
+    assert "Logga som vidarekopplat hit" in html
+    html = client.get("/katalog?q=pontus", headers={"HX-Request": "true", "HX-Target": "directory-results"}).get_data(
+        as_text=True)
+    assert f'href="/arenden/vidarekopplat/function/{directory_with_targets.bath}"' in html

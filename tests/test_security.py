@@ -284,6 +284,7 @@ EXPECTED = {
     ("enquiries.category_options", "GET"): (302, 403, 302, 403, 302),
     ("enquiries.category_state", "POST"): (302, 403, 403, 403, 302),
     ("enquiries.log_enquiry", "POST"): (302, 403, 400, 403, 400),
+    ("enquiries.log_forwarded", "GET"): (302, 403, 200, 403, 200),
     ("enquiries.log_page", "GET"): (302, 403, 200, 403, 200),
     ("enquiries.refresh_targets", "POST"): (302, 403, 403, 403, 302),
     ("enquiries.rename_category", "POST"): (302, 403, 403, 403, 302),

@@ -551,6 +551,29 @@ def sync_targets(actor, candidates, now=None):
     return SyncReport(changed, tuple(conflicts))
 
 
+def forwarding_target_for(kind, entry_id, include_hidden=False):
+    """The active forwarding target a directory hit forwards to: a person's unit, or the functional
+    entry itself (matched by `ref`, see sync_targets). None when there is none, and for a person the
+    viewer may not see (a protected identity, a leaver), so trying ids tells nothing about them."""
+    from kundweb.directory.models import FunctionalEntry, Person
+
+    if not 0 < entry_id <= MAX_ROW_ID:
+        return None
+    if kind == "person":
+        person = db.session.get(Person, entry_id)
+        if person is None or not person.active or (person.hidden and not include_hidden) or person.unit_id is None:
+            return None
+        ref = f"unit:{person.unit_id}"
+    elif kind == "function":
+        entry = db.session.get(FunctionalEntry, entry_id)
+        if entry is None or not entry.active:
+            return None
+        ref = f"function:{entry.id}"
+    else:
+        return None
+    return db.session.scalar(select(EnquiryTarget).where(EnquiryTarget.ref == ref, EnquiryTarget.active.is_(True)))
+
+
 def refresh_targets(actor, now=None):
     """Bring the forwarding targets in step with the directory's units and functional entries
     and the company register (hourly from the scheduler, or an admin's button)."""

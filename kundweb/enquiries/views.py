@@ -3,6 +3,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from kundweb.auth.decorators import current_actor, role_required
+from kundweb.caching import per_app
 from kundweb.crisis import services as crisis
 from kundweb.database import utcnow
 from kundweb.directory import services as directory
@@ -69,7 +70,8 @@ def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=Non
         "undone": undone,
         "undo": last if _undoable(last, now) else None,
         "ready": bool(form.channel.data and form.category.data),
-        "summary": _summary(form.channel.data, _category_name(choices, form.category.data), form.outcome.data),
+        "summary": _summary(form.channel.data, _category_name(choices, form.category.data), form.outcome.data,
+                            _target_name(choices, form.target.data) if form.outcome.data == "forwarded" else None),
         "channels": CHANNELS,
         "outcomes": OUTCOMES,
         "callback_form": callback_form,
@@ -79,11 +81,20 @@ def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=Non
     }
 
 
-def _summary(channel, category_name, outcome):
+def _summary(channel, category_name, outcome, target_name=None):
     """What Spara would save, as (text, missing) parts: shown beside the button ("Sparas som: …")."""
+    outcome_label = OUTCOMES.get(outcome or "direct", OUTCOMES["direct"])
     return [(CHANNELS[channel], False) if channel in CHANNELS else ("Välj kanal", True),
             (category_name, False) if category_name else ("Välj kategori", True),
-            (OUTCOMES.get(outcome or "direct", OUTCOMES["direct"]), False)]
+            (f"{outcome_label} till {target_name}" if target_name else outcome_label, False)]
+
+
+def _target_name(choices, target_id):
+    for _, rows in choices.targets:
+        for row in rows:
+            if row.id == target_id:
+                return row.name
+    return None
 
 
 def _category_name(choices, category_id):
@@ -98,11 +109,11 @@ def _undoable(enquiry, now):
     return services.undoable(enquiry, current_user.username, current_app.config["ENQUIRY_UNDO_SECONDS"], now)
 
 
-def _page(form, status=200, **extra):
+def _page(form, status=200, forwarded=None, **extra):
     # The crisis scripts panel is beside the form, never in the fragment: saves do not read it.
     panel = None if wants_fragment(LOGGER) else crisis.scripts_panel()
     return render("enquiries/log.html", fragment="enquiries/_logger.html", target=LOGGER, crisis_panel=panel,
-                  **_logger_context(form, **extra)), status
+                  forwarded=forwarded, **_logger_context(form, **extra)), status
 
 
 def _changed_parts(form):
@@ -148,6 +159,36 @@ def log_page():
     crisis_messages = crisis.active_messages(now)
     return _page(_fresh_form(services.last_enquiry(current_user.username), crisis_messages, keep_channel=False),
                  now=now, crisis_messages=crisis_messages)
+
+
+@bp.route("/arenden/vidarekopplat/<any(person, function):kind>/<int:entry_id>")
+@role_required("agent")
+def log_forwarded(kind, entry_id):
+    """"Logga som vidarekopplat hit" from a directory hit: the form for a new call, forwarded to the
+    person's unit or to the functional entry."""
+    now = utcnow()
+    crisis_messages = crisis.active_messages(now)
+    form = _fresh_form(services.last_enquiry(current_user.username), crisis_messages, keep_channel=False)
+    target = services.forwarding_target_for(kind, entry_id, include_hidden=current_user.has_role("admin"))
+    form.outcome.data, form.target.data = "forwarded", target.id if target else None
+    return _page(form, now=now, crisis_messages=crisis_messages, forwarded=target or False)
+
+
+# Directory hit -> "logga som vidarekopplat hit" URL, remembered per process: the directory search
+# renders one per hit on every keystroke, and building a URL costs more than the rest of the link.
+FORWARD_URLS_KEPT = 50_000
+
+
+@bp.app_template_global("forwarded_here_url")
+def forwarded_here_url(kind, entry_id):
+    urls = per_app("kundweb.enquiries.forwarded_here_urls", lambda app: {})
+    key = (request.script_root, kind, entry_id)
+    url = urls.get(key)
+    if url is None:
+        if len(urls) >= FORWARD_URLS_KEPT:
+            urls.clear()
+        url = urls[key] = url_for("enquiries.log_forwarded", kind=kind, entry_id=entry_id)
+    return url
 
 
 @bp.route("/arenden", methods=["POST"])

@@ -177,3 +177,41 @@ def test_a_call_back_from_logging_to_done(app, page, axe_check):
     expect(anna.get_by_text("Återkopplingen till Anna Andersson är markerad som klar.")).to_be_visible()
     expect(anna.get_by_text("Ingen väntar på att bli uppringd.")).to_be_visible()
     screenshot(anna, "callbacks_recipient_done")
+
+
+def test_logga_som_vidarekopplat_hit_from_a_directory_hit(app, page, axe_check):
+    """The agent finds Anna, forwards the call to her, and logs it from the hit: the form opens as
+    forwarded to Anna's unit, and choosing the channel and Enter save it."""
+    from kundweb.audit.services import Actor
+    from kundweb.enquiries import services
+    from tests.directory_helpers import add_demo_users
+
+    _seed_and_log_an_eservice_enquiry(app)
+    with app.app_context():
+        add_demo_users()
+        services.refresh_targets(Actor(*ADMIN))
+    agent = log_in(page, "agent")
+    agent.goto("/katalog")
+    agent.get_by_label("Sök person, enhet, funktion eller nummer").press_sequentially("anna", delay=20)
+    hit = agent.locator(".hit").filter(has_text="Anna Andersson")
+    link = hit.get_by_role("link", name=re.compile(r"^Logga som vidarekopplat hit\s*: Anna Andersson$"))
+    expect(link).to_be_visible()
+    axe_check(agent, "directory hits with the forward link")
+    screenshot(agent, "directory_hit_forward_link")
+    link.click()
+
+    expect(agent.get_by_text("Vidarekopplat till Socialförvaltningen")).to_be_visible()
+    expect(agent.get_by_label("Vidarebefordrad", exact=True)).to_be_checked()
+    expect(agent.get_by_label("Vidarebefordrad till")).to_have_value(re.compile(r"\d+"))
+    expect(agent.locator("#enquiry-summary")).to_contain_text("Vidarebefordrad till Socialförvaltningen")
+    focused_channel = agent.get_by_role("group", name="Kanal").locator("input[type=radio]:focus")
+    expect(focused_channel).to_have_count(1)
+    axe_check(agent, "the enquiry form forwarded from a hit")
+    _screenshot_keeping_the_page(agent, "enquiry_forwarded_from_hit")
+    agent.keyboard.press("Space")  # Telefon
+    expect(agent.locator("#enquiry-summary")).to_contain_text(
+        "Sparas som: Telefon · Felanmälan övrigt · Vidarebefordrad till Socialförvaltningen")
+    agent.keyboard.press("Enter")
+    expect(agent.locator("#enquiry-today")).to_contain_text(
+        "Sparat: Telefon · Felanmälan övrigt · vidarebefordrad (Socialförvaltningen)")
+    assert _enquiries(app)[-1] == ("telefon", "forwarded")
