@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select, update
 
 from kundweb.audit import services as audit
 from kundweb.directory.models import Person, Unit
@@ -197,11 +197,5 @@ def chosen_people(assignee):
 
 def purge_numbers(cutoff):
     """Remove the numbers of call-backs logged before `cutoff` (part of the note purge). Returns how many."""
-    from sqlalchemy import update
-
     return db.session.execute(update(CallBack).where(CallBack.phone.is_not(None), CallBack.created_at < cutoff)
                               .values(phone=None)).rowcount
-
-
-def open_count():
-    return db.session.scalar(select(func.count()).select_from(CallBack).where(CallBack.done_at.is_(None)))
