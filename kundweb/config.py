@@ -160,6 +160,9 @@ class Config:
     # Enquiries: notes are purged after this many days (the counts stay); the last one can be undone this long.
     ENQUIRY_NOTE_RETENTION_DAYS = int(os.environ.get("KUNDWEB_ENQUIRY_NOTE_RETENTION_DAYS", "30"))
     ENQUIRY_UNDO_SECONDS = int(os.environ.get("KUNDWEB_ENQUIRY_UNDO_SECONDS", "120"))
+    # Idle this long, the form forgets the last channel and puts the focus on it: the agent has most
+    # likely moved on to a new caller, whom one Enter must not log under the last call's channel.
+    ENQUIRY_FRESH_AFTER_MINUTES = float(os.environ.get("KUNDWEB_ENQUIRY_FRESH_AFTER_MINUTES", "5"))
     # How old the form's category and target lists may be in one web process (an admin's change elsewhere).
     ENQUIRY_CHOICES_CACHE_SECONDS = float(os.environ.get("KUNDWEB_ENQUIRY_CHOICES_CACHE_SECONDS", "5"))
     # Service goals: the largest telephony or survey file an admin may import.

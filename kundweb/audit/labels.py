@@ -47,6 +47,8 @@ ACTIONS = {
     "enquiry.category_reactivated": "Kategori i bruk igen",
     "enquiry.logged": "Ärende loggat",
     "enquiry.undone": "Ärende ångrat",
+    "enquiry.callback_requested": "Återkoppling begärd",
+    "enquiry.callback_done": "Återkoppling klar",
     "enquiry.notes_purged": "Gamla anteckningar rensade",
     "enquiry.target_added": "Mottagare tillagd",
     "enquiry.target_renamed": "Mottagare omdöpt",

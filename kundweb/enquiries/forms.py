@@ -5,7 +5,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from kundweb.enquiries.models import TARGET_KINDS
-from kundweb.forms import Form, select_choices
+from kundweb.forms import Form, LocalDateTimeField, select_choices
 
 
 class WaitField(StringField):
@@ -58,6 +58,20 @@ class EnquiryForm(Form):
     def crisis_id(self):
         value = (self.crisis.data or "").strip()
         return int(value) if value.isdigit() else None
+
+
+class CallBackForm(Form):
+    """The call-back's fields of the enquiry form, read only when the outcome is *Återkoppling*
+    (a plain save does not pay for them)."""
+
+    class Meta:
+        csrf = False  # part of EnquiryForm's POST, whose token CSRFProtect has checked
+
+    callback_assignee = StringField("Vem ringer upp")
+    callback_due = LocalDateTimeField("Senast", validators=[Optional()],
+                                      description="Lämna tomt för nästa arbetsdag, före Kundcenters stängning.")
+    callback_phone = StringField("Nummer att ringa", description="Kundens nummer. Tas bort automatiskt efter en tid, "
+                                                                 "som anteckningarna.")
 
 
 class CategoryForm(Form):

@@ -122,3 +122,39 @@ class Enquiry(EnquiryLabels, db.Model):
 
     category = db.relationship(EnquiryCategory, lazy="joined")
     target = db.relationship(EnquiryTarget, lazy="joined")
+
+
+class CallBack(db.Model):
+    """An enquiry ended in *Återkoppling*: who calls the customer back (a person or a unit from the
+    directory), by when, and the number to call.
+
+    The number is personal data: it is purged together with the notes (ENQUIRY_NOTE_RETENTION_DAYS,
+    see services.purge_notes); the row, who and when, stays. Never audited with the number.
+    """
+
+    __tablename__ = "enquiry_callback"
+    __table_args__ = (
+        db.CheckConstraint("(person_id IS NULL) <> (unit_id IS NULL)", name="one_assignee"),
+        db.Index("ix_enquiry_callback_open_due", "done_at", "due_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    enquiry_id = db.Column(db.Integer, db.ForeignKey(Enquiry.id), nullable=False, unique=True)
+    person_id = db.Column(db.Integer, db.ForeignKey("directory_person.id"), index=True)
+    unit_id = db.Column(db.Integer, db.ForeignKey("directory_unit.id"), index=True)
+    due_at = db.Column(UTCDateTime, nullable=False)
+    phone = db.Column(db.String(20))  # E.164; None once purged
+    created_at = db.Column(UTCDateTime, nullable=False, index=True)
+    created_by = db.Column(db.String(128), nullable=False)
+    done_at = db.Column(UTCDateTime)
+    done_by = db.Column(db.String(128))
+
+    enquiry = db.relationship(Enquiry, lazy="joined")
+    person = db.relationship("Person", lazy="joined")
+    unit = db.relationship("Unit", lazy="joined")
+
+    @property
+    def assignee_name(self):
+        if self.person is not None:
+            return self.person.display_name
+        return self.unit.name if self.unit is not None else ""

@@ -1,13 +1,18 @@
-"""Recognising Swedish personal identity numbers and e-mail addresses in free-text notes.
+"""Recognising Swedish personal identity numbers, e-mail addresses and phone numbers in free-text notes.
 
 Notes are kept for statistics and must hold no personal data. The check looks for the
 ways people actually write them (any kind of dash, spaces, with or without century,
 `+` for those over 100, samordningsnummer with day + 60; e-mail with spaces, "(at)",
-" at ", "snabel-a") and leaves ordinary numbers alone: dates written 2026-12-04,
-times, extensions, phone numbers, case numbers and amounts.
+" at ", "snabel-a"; phone numbers as `phonenumbers` finds valid ones, Swedish or
+international) and leaves ordinary numbers alone: dates written 2026-12-04, times,
+extensions, case numbers and amounts.
 """
 import re
 import unicodedata
+
+from phonenumbers import Leniency, PhoneNumberMatcher
+
+from kundweb.directory.phones import REGION
 
 # Every dash-like character, and the spaces people put around it.
 _DASH = r"[-\u2010-\u2015\u2212\ufe58\ufe63]"
@@ -27,6 +32,16 @@ def looks_like_personal_data(text):
     """True when `text` seems to hold a personal identity number or an e-mail address."""
     text = _normalise(text or "")
     return _has_identity_number(text) or bool(_EMAIL.search(text))
+
+
+def looks_like_phone_number(text):
+    """True when `text` holds a valid phone number (070-123 45 67, 0920453510, +46 70 …).
+
+    A caller's number is personal data: it belongs in a call-back's own field, which is
+    purged, never in a note. Numbers without an area code (45 35 10) are not recognised.
+    """
+    text = _normalise(text or "")
+    return any(True for _ in PhoneNumberMatcher(text, REGION, leniency=Leniency.VALID))
 
 
 def _normalise(text):

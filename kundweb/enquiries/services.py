@@ -18,10 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from kundweb.audit import services as audit
 from kundweb.caching import Expiring, per_app
 from kundweb.database import DriverStatement, stored_date, stored_time, utcnow
+from kundweb.enquiries import callbacks
 from kundweb.enquiries.models import (
-    CHANNELS, OUTCOMES, TARGET_KINDS, Enquiry, EnquiryCategory, EnquiryLabels, EnquiryTarget,
+    CHANNELS, OUTCOMES, TARGET_KINDS, CallBack, Enquiry, EnquiryCategory, EnquiryLabels, EnquiryTarget,
 )
-from kundweb.enquiries.personal_data import looks_like_personal_data
+from kundweb.enquiries.personal_data import looks_like_personal_data, looks_like_phone_number
 from kundweb.extensions import db
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -45,7 +46,14 @@ MAX_WAIT_SECONDS = 24 * 3600
 
 
 class EnquiryError(Exception):
-    """A change that cannot be made; the message is Swedish and safe to show."""
+    """A change that cannot be made; the message is Swedish and safe to show.
+
+    `field` names the form field at fault, when it is one, so the form can mark it.
+    """
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class EnquiryInput:
     note: str | None = None
     crisis_id: int | None = None
     submission_key: str | None = None
+    callback: callbacks.CallBackInput | None = None  # read only when the outcome is "callback"
 
 
 def new_submission_key():
@@ -69,7 +78,7 @@ def local_day(moment):
     return moment.astimezone(STOCKHOLM).date()
 
 
-def _validate(data, active_crisis_ids):
+def _validate(data, active_crisis_ids, now):
     if data.channel not in CHANNELS:
         raise EnquiryError("Välj kanal.")
     if data.outcome not in OUTCOMES:
@@ -89,10 +98,14 @@ def _validate(data, active_crisis_ids):
         raise EnquiryError(f"Anteckningen får vara högst {MAX_NOTE} tecken.")
     if note and looks_like_personal_data(note):
         raise EnquiryError("Anteckningen ser ut att innehålla ett personnummer eller en e-postadress. "
-                           "Skriv inga personuppgifter.")
+                           "Skriv inga personuppgifter.", field="note")
+    if note and looks_like_phone_number(note):
+        raise EnquiryError("Anteckningen ser ut att innehålla ett telefonnummer. Skriv inga personuppgifter i "
+                           "anteckningen; ska någon ringa upp, välj Återkoppling och skriv numret där.", field="note")
     if data.crisis_id is not None and data.crisis_id not in active_crisis_ids:
         raise EnquiryError("Krisen är inte längre aktiv. Logga ärendet utan kristagg.")
-    return category, target, note
+    callback = callbacks.check(data.callback, now) if data.outcome == "callback" else None
+    return category, target, note, callback
 
 
 @dataclass(frozen=True)
@@ -123,7 +136,7 @@ def log_enquiry(actor, data, active_crisis_ids=(), now=None):
     now = now or utcnow()
     # No look-up first: the insert itself meets the UNIQUE key, which is the one thing that
     # decides under concurrency anyway, and every save skips a query.
-    category, target, note = _validate(data, set(active_crisis_ids))
+    category, target, note, callback = _validate(data, set(active_crisis_ids), now)
     local = now.astimezone(STOCKHOLM)
     target_id = target.id if target else None
     # A plain INSERT: the page needs only the new id, and an ORM object would cost a unit-of-work
@@ -143,6 +156,8 @@ def log_enquiry(actor, data, active_crisis_ids=(), now=None):
         if existing is None:
             raise
         return existing, False
+    if callback is not None:
+        callbacks.create(actor, enquiry_id, callback, now)
     audit.record("enquiry.logged", actor, "enquiry", enquiry_id,
                  {"channel": data.channel, "category_id": category.id, "outcome": data.outcome,
                   "target_id": target_id, "crisis_id": data.crisis_id,
@@ -225,6 +240,7 @@ def undo_last(actor, enquiry_id, undo_seconds, now=None):
     audit.record("enquiry.undone", actor, "enquiry", enquiry.id,
                  {"channel": enquiry.channel, "category_id": enquiry.category_id, "outcome": enquiry.outcome,
                   "logged_at": enquiry.created_at.isoformat()}, now)
+    db.session.execute(delete(CallBack).where(CallBack.enquiry_id == enquiry.id))  # its call-back goes with it
     db.session.execute(delete(Enquiry).where(Enquiry.id == enquiry.id))
     db.session.commit()
     return enquiry
@@ -296,14 +312,17 @@ def crisis_counts(months):
 
 
 def purge_notes(retention_days, now=None):
-    """Remove notes older than `retention_days`; the enquiries (the counts) stay. Returns how many."""
+    """Remove notes, and call-backs' numbers, older than `retention_days`; the enquiries (the counts)
+    and the call-backs (who, by when) stay. Returns how many notes."""
     now = now or utcnow()
     cutoff = now - timedelta(days=retention_days)
     purged = db.session.execute(update(Enquiry).where(Enquiry.note.is_not(None), Enquiry.created_at < cutoff)
                                 .values(note=None)).rowcount
-    if purged:
+    numbers = callbacks.purge_numbers(cutoff)
+    if purged or numbers:
         audit.record("enquiry.notes_purged", audit.SYSTEM, "enquiry", None,
-                     {"count": purged, "older_than": cutoff.isoformat(), "retention_days": retention_days}, now)
+                     {"count": purged, "callback_numbers": numbers, "older_than": cutoff.isoformat(),
+                      "retention_days": retention_days}, now)
     db.session.commit()
     return purged
 
@@ -530,6 +549,29 @@ def sync_targets(actor, candidates, now=None):
         else:
             changed += 1
     return SyncReport(changed, tuple(conflicts))
+
+
+def forwarding_target_for(kind, entry_id, include_hidden=False):
+    """The active forwarding target a directory hit forwards to: a person's unit, or the functional
+    entry itself (matched by `ref`, see sync_targets). None when there is none, and for a person the
+    viewer may not see (a protected identity, a leaver), so trying ids tells nothing about them."""
+    from kundweb.directory.models import FunctionalEntry, Person
+
+    if not 0 < entry_id <= MAX_ROW_ID:
+        return None
+    if kind == "person":
+        person = db.session.get(Person, entry_id)
+        if person is None or not person.active or (person.hidden and not include_hidden) or person.unit_id is None:
+            return None
+        ref = f"unit:{person.unit_id}"
+    elif kind == "function":
+        entry = db.session.get(FunctionalEntry, entry_id)
+        if entry is None or not entry.active:
+            return None
+        ref = f"function:{entry.id}"
+    else:
+        return None
+    return db.session.scalar(select(EnquiryTarget).where(EnquiryTarget.ref == ref, EnquiryTarget.active.is_(True)))
 
 
 def refresh_targets(actor, now=None):

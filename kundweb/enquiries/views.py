@@ -1,22 +1,29 @@
 """Enquiries: the agents' logging page (htmx, or plain POST and redirect) and the admins' lists."""
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from kundweb.auth.decorators import current_actor, role_required
+from kundweb.caching import per_app
 from kundweb.crisis import services as crisis
 from kundweb.database import utcnow
-from kundweb.enquiries import bp, services
-from kundweb.enquiries.forms import CategoryForm, EnquiryForm, RenameTargetForm, TargetForm
+from kundweb.directory import services as directory
+from kundweb.enquiries import bp, callbacks, services
+from kundweb.enquiries.forms import CallBackForm, CategoryForm, EnquiryForm, RenameTargetForm, TargetForm
 from kundweb.enquiries.models import CHANNELS, OUTCOMES, TARGET_KINDS
 from kundweb.web import render, submit_form, wants_fragment
 
 LOGGER = "enquiry-logger"
 
 
-def _fresh_form(last=None, crisis_messages=()):
-    """An empty form for the next enquiry, with the agent's last channel, category and crisis tag
-    (while that crisis is still active) already chosen."""
-    form = EnquiryForm(formdata=None, channel=last.channel if last else None,
+def _fresh_form(last=None, crisis_messages=(), keep_channel=True):
+    """An empty form for the next enquiry, with the agent's last category and crisis tag (while that
+    crisis is still active) already chosen, and the last channel too within a working sequence.
+
+    A freshly loaded page is a new caller: with the last channel chosen and the focus on Spara,
+    one Enter logged a phone call as the e-service enquiry before it. There the channel starts
+    empty and has the focus (`keep_channel=False`).
+    """
+    form = EnquiryForm(formdata=None, channel=last.channel if last and keep_channel else None,
                        category=last.category_id if last and last.category.active else None,
                        crisis=_kept_crisis(last, crisis_messages))
     form.submission_key.data = services.new_submission_key()
@@ -48,7 +55,7 @@ def _reset(form, saved, crisis_messages):
     return form
 
 
-def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=None):
+def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=None, callback_form=None):
     now = now or utcnow()
     last = saved or services.last_enquiry(current_user.username)  # just saved: no need to ask
     choices = services.choices()
@@ -63,20 +70,50 @@ def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=Non
         "undone": undone,
         "undo": last if _undoable(last, now) else None,
         "ready": bool(form.channel.data and form.category.data),
+        "summary": _summary(form.channel.data, _category_name(choices, form.category.data), form.outcome.data,
+                            _target_name(choices, form.target.data) if form.outcome.data == "forwarded" else None),
         "channels": CHANNELS,
         "outcomes": OUTCOMES,
+        "callback_form": callback_form,
+        "callback_units": callbacks.assignee_choices("")[0],
+        # A person chosen before an error is shown again, though not in the unit list.
+        "people": callbacks.chosen_people(callback_form.callback_assignee.data if callback_form else None),
     }
+
+
+def _summary(channel, category_name, outcome, target_name=None):
+    """What Spara would save, as (text, missing) parts: shown beside the button ("Sparas som: …")."""
+    outcome_label = OUTCOMES.get(outcome or "direct", OUTCOMES["direct"])
+    return [(CHANNELS[channel], False) if channel in CHANNELS else ("Välj kanal", True),
+            (category_name, False) if category_name else ("Välj kategori", True),
+            (f"{outcome_label} till {target_name}" if target_name else outcome_label, False)]
+
+
+def _target_name(choices, target_id):
+    for _, rows in choices.targets:
+        for row in rows:
+            if row.id == target_id:
+                return row.name
+    return None
+
+
+def _category_name(choices, category_id):
+    for _, rows in choices.categories:
+        for row in rows:
+            if row.id == category_id:
+                return row.name
+    return None
 
 
 def _undoable(enquiry, now):
     return services.undoable(enquiry, current_user.username, current_app.config["ENQUIRY_UNDO_SECONDS"], now)
 
 
-def _page(form, status=200, **extra):
+def _page(form, status=200, forwarded=None, **extra):
     # The crisis scripts panel is beside the form, never in the fragment: saves do not read it.
     panel = None if wants_fragment(LOGGER) else crisis.scripts_panel()
     return render("enquiries/log.html", fragment="enquiries/_logger.html", target=LOGGER, crisis_panel=panel,
-                  **_logger_context(form, **extra)), status
+                  forwarded=forwarded, **_logger_context(form, **extra)), status
 
 
 def _changed_parts(form):
@@ -89,6 +126,7 @@ def _changed_parts(form):
         "category": bool(request.form.get("q")),
         "outcome": form.outcome.data != "direct" or form.target.data is not None,
         "details": any(field.raw_data and field.raw_data[0] for field in (form.wait, form.note)),
+        "callback": form.outcome.data == "callback",
     }
 
 
@@ -102,10 +140,14 @@ def _saved(form, saved, crisis_messages, now):
     if form.form_state.data and form.form_state.data != choices.version:
         return _page(_reset(form, saved, crisis_messages), saved=saved, now=now, crisis_messages=crisis_messages)
     reset = _changed_parts(form)
+    # The call-back's fields are cleared only after a call-back (a plain save reads no unit list).
+    units = callbacks.assignee_choices("")[0] if reset["callback"] else ()
     html = render_template("enquiries/_saved.html", form=_reset(form, saved, crisis_messages), reset=reset,
+                           callback_form=None, callback_units=units,
                            saved=saved, undo=saved if _undoable(saved, now) else None, crisis_messages=crisis_messages,
                            counts=services.counts_today(current_user.username, now),
-                           categories=choices.categories, targets=choices.targets, outcomes=OUTCOMES)
+                           categories=choices.categories, targets=choices.targets, outcomes=OUTCOMES,
+                           summary=_summary(saved.channel, saved.category.name, "direct"))
     # The new undo line replaces the old one; everything else in the answer is out of band.
     return html, 200, {"HX-Retarget": "#enquiry-undo"}
 
@@ -115,23 +157,56 @@ def _saved(form, saved, crisis_messages, now):
 def log_page():
     now = utcnow()
     crisis_messages = crisis.active_messages(now)
-    return _page(_fresh_form(services.last_enquiry(current_user.username), crisis_messages), now=now,
-                 crisis_messages=crisis_messages)
+    return _page(_fresh_form(services.last_enquiry(current_user.username), crisis_messages, keep_channel=False),
+                 now=now, crisis_messages=crisis_messages)
+
+
+@bp.route("/arenden/vidarekopplat/<any(person, function):kind>/<int:entry_id>")
+@role_required("agent")
+def log_forwarded(kind, entry_id):
+    """"Logga som vidarekopplat hit" from a directory hit: the form for a new call, forwarded to the
+    person's unit or to the functional entry."""
+    now = utcnow()
+    crisis_messages = crisis.active_messages(now)
+    form = _fresh_form(services.last_enquiry(current_user.username), crisis_messages, keep_channel=False)
+    target = services.forwarding_target_for(kind, entry_id, include_hidden=current_user.has_role("admin"))
+    form.outcome.data, form.target.data = "forwarded", target.id if target else None
+    return _page(form, now=now, crisis_messages=crisis_messages, forwarded=target or False)
+
+
+# Directory hit -> "logga som vidarekopplat hit" URL, remembered per process: the directory search
+# renders one per hit on every keystroke, and building a URL costs more than the rest of the link.
+FORWARD_URLS_KEPT = 50_000
+
+
+@bp.app_template_global("forwarded_here_url")
+def forwarded_here_url(kind, entry_id):
+    urls = per_app("kundweb.enquiries.forwarded_here_urls", lambda app: {})
+    key = (request.script_root, kind, entry_id)
+    url = urls.get(key)
+    if url is None:
+        if len(urls) >= FORWARD_URLS_KEPT:
+            urls.clear()
+        url = urls[key] = url_for("enquiries.log_forwarded", kind=kind, entry_id=entry_id)
+    return url
 
 
 @bp.route("/arenden", methods=["POST"])
 @role_required("agent")
 def log_enquiry():
     form = EnquiryForm()
+    # The call-back's own fields are read only for a call-back: a plain save does not pay for them.
+    callback_form = CallBackForm() if form.outcome.data == "callback" else None
     now = utcnow()
     crisis_messages = crisis.active_messages(now)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (callback_form is None or callback_form.validate()):
         data = services.EnquiryInput(form.channel.data, form.category.data, form.outcome.data, form.target.data,
-                                     form.wait.data, form.note.data, form.crisis_id(), form.submission_key.data)
+                                     form.wait.data, form.note.data, form.crisis_id(), form.submission_key.data,
+                                     _callback_input(callback_form))
         try:
             enquiry, _ = services.log_enquiry(current_actor(), data, [m.id for m in crisis_messages], now)
         except services.EnquiryError as exc:
-            form.form_errors.append(str(exc))
+            _show_error(form, exc, callback_form)
         else:
             if wants_fragment(LOGGER):
                 return _saved(form, enquiry, crisis_messages, now)
@@ -140,8 +215,30 @@ def log_enquiry():
             if enquiry.outcome == "registry":  # handed over for registration: the form for that next
                 return redirect(url_for("records.new", slag=enquiry.record_kind, mottagen_av="unit"))
             return redirect(url_for("enquiries.log_page"))
+    if callback_form is not None and callback_form.errors:  # shown with the enquiry form's errors
+        form.form_errors.extend(f"{callback_form[name].label.text}: {errors[0]}"
+                                for name, errors in callback_form.errors.items())
     # htmx swaps only 2xx answers (see base.html), so a fragment with errors must be a 200.
-    return _page(form, status=200 if wants_fragment(LOGGER) else 400, now=now, crisis_messages=crisis_messages)
+    return _page(form, status=200 if wants_fragment(LOGGER) else 400, now=now, crisis_messages=crisis_messages,
+                 callback_form=callback_form)
+
+
+def _callback_input(callback_form):
+    if callback_form is None:
+        return None
+    return callbacks.CallBackInput(callback_form.callback_assignee.data, callback_form.callback_due.data,
+                                   callback_form.callback_phone.data)
+
+
+def _show_error(form, exc, callback_form=None):
+    """A refused save's message at the field it is about (marked there), else at the top of the form."""
+    owner = next((f for f in (form, callback_form) if f is not None and exc.field and exc.field in f), None)
+    if owner is None:
+        form.form_errors.append(str(exc))
+    elif owner is form:
+        owner[exc.field].errors = [*owner[exc.field].errors, str(exc)]
+    else:  # a call-back field: marked there, and listed with the form's errors (see log_enquiry)
+        owner[exc.field].errors = [*owner[exc.field].errors, str(exc)]
 
 
 @bp.route("/arenden/<int:enquiry_id>/angra", methods=["POST"])
@@ -172,6 +269,50 @@ def category_options():
         return redirect(url_for("enquiries.log_page"))
     return render("enquiries/_category_select.html", categories=services.grouped(matches),
                   selected=matches[0].id if matches else None, query=query, match_count=len(matches))
+
+
+@bp.route("/arenden/aterkoppling/mottagare")
+@role_required("agent")
+def callback_assignees():
+    """The "who calls back" list filtered by what the agent typed (htmx): people and units."""
+    if not wants_fragment("callback-assignee-wrap"):
+        return redirect(url_for("enquiries.log_page"))
+    query = request.args.get("callback_q", "")
+    units, people = callbacks.assignee_choices(query)
+    return render("enquiries/_callback_assignee_select.html", callback_units=units, people=people, query=query,
+                  selected=(f"person:{people[0].id}" if people else f"unit:{units[0].id}" if units else None))
+
+
+# --- the call-back list ("Att ringa upp") -----------------------------------------------------
+
+def _viewer():
+    return directory.person_for_user(current_user.username, current_user.session.directory_guid)
+
+
+@bp.route("/att-ringa-upp")
+@login_required
+def callbacks_page():
+    """Open call-backs: all of them for agents, one's own and one's unit's for everyone else."""
+    now = utcnow()
+    actor, person = current_actor(), _viewer()
+    rows = callbacks.to_call(actor, person, include_all=current_user.has_role("agent"))
+    return render("enquiries/callbacks.html", rows=rows, overdue=callbacks.overdue(rows, now),
+                  may_mark_done={row.id for row in rows if callbacks.may_mark_done(actor, person, row)},
+                  now=now)
+
+
+@bp.route("/att-ringa-upp/<int:callback_id>/klar", methods=["POST"])
+@login_required
+def callback_done(callback_id):
+    try:
+        callback = callbacks.mark_done(current_actor(), _viewer(), callback_id, utcnow())
+    except LookupError:
+        abort(404)
+    except services.EnquiryError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Återkopplingen till {callback.assignee_name} är markerad som klar.", "success")
+    return redirect(url_for("enquiries.callbacks_page"))
 
 
 # --- admin: categories and forwarding targets -------------------------------------------------

@@ -144,6 +144,136 @@
     }
   });
 
+  // What Spara would save, written beside the button ("Sparas som: Telefon · Bygglov · …") and
+  // kept in step with the form, so a wrong channel or category is seen before Enter.
+  function checkedLabel(form, name) {
+    var input = form.querySelector("input[name='" + name + "']:checked");
+    var label = input && form.querySelector("label[for='" + input.id + "']");
+    return label ? label.textContent.trim() : "";
+  }
+  function selectedText(select) {
+    var option = select && select.value ? select.options[select.selectedIndex] : null;
+    return option ? option.textContent.trim() : "";
+  }
+  function describeEnquiry(form) {
+    var summary = form.querySelector("[data-enquiry-summary]");
+    if (!summary) {
+      return;
+    }
+    var outcome = checkedLabel(form, "outcome");
+    var target = selectedText(form.querySelector("select[name='target']"));
+    var checkedOutcome = form.querySelector("input[name='outcome']:checked");
+    if (checkedOutcome && checkedOutcome.value === "forwarded" && target) {
+      outcome += " till " + target;
+    }
+    var caller = selectedText(form.querySelector("select[name='callback_assignee']"));
+    if (checkedOutcome && checkedOutcome.value === "callback" && caller) {
+      outcome += ": " + caller + " ringer upp";
+    }
+    var parts = [[checkedLabel(form, "channel"), "Välj kanal"],
+                 [selectedText(form.querySelector("select[name='category']")), "Välj kategori"],
+                 [outcome, "Välj utfall"]];
+    summary.textContent = "";
+    parts.forEach(function (part, index) {
+      if (index) {
+        summary.appendChild(document.createTextNode(" · "));
+      }
+      var span = document.createElement("span");
+      span.textContent = part[0] || part[1];
+      if (!part[0]) {
+        span.className = "enquiry-summary__missing";
+      }
+      summary.appendChild(span);
+    });
+  }
+  function enquiryFormOf(elt) {
+    var form = elt && (elt.form || (elt.closest ? elt.closest("form") : null));
+    return form && form.hasAttribute("data-enter-saves") ? form : null;
+  }
+  document.addEventListener("change", function (event) {
+    var form = enquiryFormOf(event.target);
+    if (form) {
+      describeEnquiry(form);
+    }
+  });
+
+  // A form left idle (ENQUIRY_FRESH_AFTER_MINUTES) starts afresh: the last channel is cleared
+  // and gets the focus, as on a freshly loaded page. The next caller is most likely someone
+  // else, whom one Enter must not log under the last call's channel. Checked both by a timer
+  // and at the next key, since a sleeping or hidden tab may run its timers late.
+  var lastActive = Date.now();
+  var freshTimer = null;
+  function idleForm() {
+    return document.querySelector("form[data-fresh-after-ms]");
+  }
+  function freshAfterMs(form) {
+    return parseInt(form.getAttribute("data-fresh-after-ms"), 10) || 0;
+  }
+  function isIdle(form) {
+    var limit = freshAfterMs(form);
+    return limit > 0 && Date.now() - lastActive >= limit;
+  }
+  function noteActivity() {
+    lastActive = Date.now();
+    clearTimeout(freshTimer);
+    var form = idleForm();
+    if (form && freshAfterMs(form) > 0) {
+      freshTimer = setTimeout(function () {
+        var current = idleForm();
+        if (current && isIdle(current)) {
+          startAfresh(current);
+        }
+      }, freshAfterMs(form) + 50);
+    }
+  }
+  function startAfresh(form) {
+    var radios = form.querySelectorAll("input[name='channel']");
+    for (var i = 0; i < radios.length; i++) {
+      radios[i].checked = false;
+    }
+    describeEnquiry(form);
+    var active = document.activeElement;
+    if (radios.length && (!active || active === document.body || form.contains(active))) {
+      radios[0].focus();
+    }
+    noteActivity();
+  }
+  document.addEventListener("keydown", function (event) {
+    var form = enquiryFormOf(event.target);
+    if (!form) {
+      return;
+    }
+    if (form.hasAttribute("data-fresh-after-ms") && isIdle(form)) {
+      startAfresh(form);
+      if (event.key === "Enter") {  // this Enter was meant for the old values: it saves nothing
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+      return;
+    }
+    noteActivity();
+  }, true);
+  document.addEventListener("input", function (event) {
+    if (enquiryFormOf(event.target)) {
+      noteActivity();
+    }
+  });
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail.elt;
+    var form = enquiryFormOf(root) || (root.querySelector ? root.querySelector("form[data-enter-saves]") : null);
+    if (form) {
+      describeEnquiry(form);
+      if (root.contains && root.contains(form)) {  // the page, or the whole form anew
+        noteActivity();
+      }
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful && enquiryFormOf(event.detail.elt)) {
+      noteActivity();
+    }
+  });
+
   // The crisis scripts panel beside the agents' work: filtered as the agent types (accents and
   // case ignored, so "lacka" finds "läcka"), open or closed as the agent last left it, and kept
   // so when the banner poll brings a new list out of band.
