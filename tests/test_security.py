@@ -206,6 +206,14 @@ ROLES = ("anonymous", "employee", "agent", "communicator", "admin")
 # a functional entry and the demo users' directory entries (`person_id` is Bertil's, the agent).
 # 302 for anonymous is the way to the login page. A new route without a row here fails the test.
 EXPECTED = {
+    ("answers.accept_proposal", "POST"): (302, 403, 403, 403, 404),
+    ("answers.mark_reviewed", "POST"): (302, 403, 403, 403, 404),
+    ("answers.my_proposals", "GET"): (302, 403, 200, 403, 200),
+    ("answers.proposal_queue", "GET"): (302, 403, 403, 403, 200),
+    ("answers.propose", "GET"): (302, 403, 200, 403, 200),
+    ("answers.propose", "POST"): (302, 403, 400, 403, 400),
+    ("answers.reject_proposal", "POST"): (302, 403, 403, 403, 404),
+    ("answers.review_due", "GET"): (302, 403, 403, 403, 200),
     ("api.healthz", "GET"): (200, 200, 200, 200, 200),
     ("api.livez", "GET"): (200, 200, 200, 200, 200),
     ("auditlog.export_csv", "POST"): (302, 403, 403, 403, 200),

@@ -8,4 +8,5 @@ from flask import Blueprint
 
 bp = Blueprint("answers", __name__)
 
-from kundweb.answers import models  # noqa: E402,F401
+from kundweb.answers import models, outbox  # noqa: E402,F401
+from kundweb.answers import proposal_views  # noqa: E402,F401
