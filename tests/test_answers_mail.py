@@ -1,0 +1,135 @@
+"""Kunskapsbanken's e-mails through real SMTP servers: sent once, retried while the server is down, given up when moot."""
+import email
+import smtplib
+from datetime import timedelta
+
+import pytest
+
+from kundweb import mail
+from kundweb.answers import outbox, proposals
+from kundweb.answers.models import AnswerProposal
+from kundweb.answers.outbox import AnswerMail
+from kundweb.audit.models import AuditEvent
+from kundweb.database import utcnow
+from kundweb.extensions import db
+from tests.answers_flow_helpers import AGENT, ELSA, departments_with_editors
+from tests.conftest import free_port
+from tests.smtp_process import SmtpProcess
+
+
+@pytest.fixture
+def people(app_context):
+    return departments_with_editors()
+
+
+def _propose(people, now, question="Hur långt från tomtgränsen får jag bygga ett plank?"):
+    return proposals.propose_missing(AGENT, question, f"unit-{people['elsa'].unit_id}", None, now)
+
+
+def _refused(*args):
+    raise ConnectionRefusedError("Connection refused")
+
+
+def test_a_proposal_reaches_its_editor_through_real_smtp_once(people, smtp_server):
+    now = utcnow()
+    proposal = _propose(people, now)
+    assert smtp_server.messages == []  # saving a proposal sends nothing itself: the outbox does
+    assert outbox.deliver(mail.send_mail, now) == 1
+    assert outbox.deliver(mail.send_mail, now + timedelta(minutes=5)) == 0
+    [(recipients, raw)] = smtp_server.messages
+    assert recipients == ["elsa@kundweb.demo"]
+    body = email.message_from_string(raw).get_payload(decode=True).decode("utf-8")
+    assert "plank" in body and "Bertil Öberg" in body and "/kunskapsbanken/forslag" in body
+    assert db.session.get(AnswerProposal, proposal.id).notified_at is not None
+    event = db.session.scalars(db.select(AuditEvent).filter_by(action="answer.mail_sent")).one()
+    assert event.details["to"] == "elsa@kundweb.demo" and event.details["proposal_id"] == proposal.id
+
+
+def test_proposal_mail_waits_while_the_smtp_server_is_stopped_and_arrives_when_it_is_back(people, app, tmp_path,
+                                                                                          monkeypatch):
+    """A fault test: a real SMTP server process, killed, then started again on the same port."""
+    smtp = SmtpProcess(free_port(), tmp_path / "maildir", tmp_path / "smtp.log").start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp.port)
+    monkeypatch.setitem(app.config, "ANSWER_MAIL_RETRY_SECONDS", 60)
+    try:
+        smtp.stop()  # the server was there and is now down: connections are refused
+        now = utcnow()
+        proposal = _propose(people, now)
+        assert outbox.deliver(mail.send_mail, now) == 0
+        row = db.session.scalars(db.select(AnswerMail)).one()
+        assert row.sent_at is None and row.attempts == 1 and "refused" in row.last_error.lower()
+        assert (row.next_attempt_at - now).total_seconds() == 60
+        assert outbox.deliver(mail.send_mail, now + timedelta(seconds=30)) == 0  # not due yet: not tried
+        assert row.attempts == 1
+
+        smtp.start()
+        assert outbox.deliver(mail.send_mail, row.next_attempt_at) == 1
+        assert outbox.deliver(mail.send_mail, row.next_attempt_at + timedelta(hours=1)) == 0
+    finally:
+        smtp.stop()
+    [(to, subject, body)] = smtp.messages()
+    assert to == "elsa@kundweb.demo" and subject == "Förslag till Kunskapsbanken: saknas svar"
+    assert "plank" in body
+    assert db.session.get(AnswerProposal, proposal.id).notified_at is not None
+    assert db.session.get(AnswerMail, row.id).attempts == 1  # sent at the second try
+
+
+def test_a_failed_mail_waits_longer_each_time(people, app, monkeypatch):
+    monkeypatch.setitem(app.config, "ANSWER_MAIL_RETRY_SECONDS", 60)
+    monkeypatch.setitem(app.config, "ANSWER_MAIL_RETRY_MAX_SECONDS", 150)
+    now = utcnow()
+    _propose(people, now)
+    waits = []
+    for _ in range(4):
+        outbox.deliver(_refused, now)
+        row = db.session.scalars(db.select(AnswerMail)).one()
+        waits.append((row.next_attempt_at - now).total_seconds())
+        now = row.next_attempt_at
+    assert waits == [60, 120, 150, 150]
+
+
+def test_one_refused_address_does_not_hold_up_the_others(people, app):
+    now = utcnow()
+    _propose(people, now)
+    proposals.propose_missing(AGENT, "Hjälp med hyran?", f"unit-{people['egon'].unit_id}", None, now)
+    sent = []
+
+    def refuse_elsa(to, subject, body):
+        if to.startswith("elsa"):
+            raise smtplib.SMTPRecipientsRefused({to: (550, b"no such user")})
+        sent.append(to)
+
+    assert outbox.deliver(refuse_elsa, now) == 1
+    assert sent == ["egon@kundweb.demo"]
+
+
+def test_a_mail_about_a_proposal_already_handled_is_given_up_and_audited(people):
+    now = utcnow()
+    proposal = _propose(people, now)
+    outbox.deliver(_refused, now)
+    proposals.accept(ELSA, proposal.id, "Klart.", None, now + timedelta(minutes=1))
+    sent = []
+    assert outbox.deliver(lambda *message: sent.append(message), now + timedelta(hours=1)) == 0
+    assert sent == []
+    row = db.session.scalars(db.select(AnswerMail)).one()
+    assert row.given_up_at is not None and row.sent_at is None
+    event = db.session.scalars(db.select(AuditEvent).filter_by(action="answer.mail_given_up")).one()
+    assert event.details["reason"] == "förslaget redan hanterat"
+
+
+def test_a_mail_still_failing_after_a_week_is_given_up(people):
+    now = utcnow()
+    _propose(people, now)
+    outbox.deliver(_refused, now + timedelta(days=8))
+    row = db.session.scalars(db.select(AnswerMail)).one()
+    assert row.given_up_at is not None and row.attempts == 0
+
+
+def test_without_a_mail_server_nothing_is_sent_and_the_mail_waits(people, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    now = utcnow()
+    _propose(people, now)
+    assert outbox.deliver(_refused, now) == 0
+    row = db.session.scalars(db.select(AnswerMail)).one()
+    assert row.attempts == 0 and row.sent_at is None and row.given_up_at is None
