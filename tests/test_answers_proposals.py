@@ -142,7 +142,7 @@ def test_only_agents_and_editors_propose(people):
     ("Bygglov?", "unit-999999", None, "owner"),
     ("Bygglov?", "company-999999", None, "owner"),
     ("Bygglov?", "nonsense", None, "owner"),
-    ("Bygglov?", "elsa", 999999, "enquiry_id"),
+    ("Bygglov?", "elsa", 999999, "enquiry"),
 ])
 def test_a_bad_missing_answer_proposal_is_refused_in_swedish_and_nothing_is_saved(people, question, owner,
                                                                                   enquiry_id, field):

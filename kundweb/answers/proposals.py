@@ -91,7 +91,7 @@ def propose_missing(actor, question, owner_key, enquiry_id, now):
     if owner is None or not _owner_exists(owner):
         errors["owner"] = "Välj förvaltning eller bolag ur listan."
     if enquiry_id is not None and db.session.get(Enquiry, enquiry_id) is None:
-        errors["enquiry_id"] = "Ärendet finns inte."
+        errors["enquiry"] = "Ärendet finns inte."
     if errors:
         raise ProposalError(next(iter(errors.values())), errors)
     return _save(actor, AnswerProposal(kind="missing", unit_id=owner.unit_id, company_id=owner.company_id,
@@ -113,7 +113,7 @@ def propose_correction(actor, answer_id, what_is_wrong, enquiry_id, now):
     if len(what_is_wrong.strip()) > MAX_TEXT:
         raise ProposalError(f"Högst {MAX_TEXT} tecken.", {"text": f"Högst {MAX_TEXT} tecken."})
     if enquiry_id is not None and db.session.get(Enquiry, enquiry_id) is None:
-        raise ProposalError("Ärendet finns inte.", {"enquiry_id": "Ärendet finns inte."})
+        raise ProposalError("Ärendet finns inte.", {"enquiry": "Ärendet finns inte."})
     return _save(actor, AnswerProposal(kind="error", answer_id=answer.id, unit_id=answer.unit_id,
                                        company_id=answer.company_id, enquiry_id=enquiry_id, text=text), now)
 
