@@ -6,6 +6,7 @@ from kundweb.answers.models import PROPOSAL_KINDS, PROPOSAL_STATES, Answer
 from kundweb.answers.proposal_forms import DecisionForm, ProposalForm, ReviewedForm
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.database import utcnow
+from kundweb.directory.models import Person
 from kundweb.extensions import db
 from kundweb.forms import select_choices
 from kundweb.web import render, show_domain_error, wants_fragment
@@ -137,7 +138,10 @@ def _labels(items):
     answers = {a.id: a for a in db.session.scalars(db.select(Answer).where(Answer.id.in_(answer_ids)))} \
         if answer_ids else {}
     owners = {p.id: _owner_label(p) for p in items}
-    return {"owners": owners, "answers": answers, "kinds": PROPOSAL_KINDS, "states": PROPOSAL_STATES}
+    usernames = {p.proposed_by for p in items} | {p.handled_by for p in items if p.handled_by}
+    names = dict(db.session.execute(db.select(Person.username, Person.display_name)
+                                    .where(Person.username.in_(usernames))).all()) if usernames else {}
+    return {"owners": owners, "answers": answers, "names": names, "kinds": PROPOSAL_KINDS, "states": PROPOSAL_STATES}
 
 
 def _decision_form(proposal, form=None):
