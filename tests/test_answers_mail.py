@@ -1,6 +1,8 @@
 """Kunskapsbanken's e-mails through real SMTP servers: sent once, retried while the server is down, given up when moot."""
 import email
+import signal
 import smtplib
+import time
 from datetime import timedelta
 
 import pytest
@@ -133,3 +135,41 @@ def test_without_a_mail_server_nothing_is_sent_and_the_mail_waits(people, app, m
     assert outbox.deliver(_refused, now) == 0
     row = db.session.scalars(db.select(AnswerMail)).one()
     assert row.attempts == 0 and row.sent_at is None and row.given_up_at is None
+
+
+def test_a_real_scheduler_delivers_proposal_and_review_mails_once_the_smtp_server_is_back(app, tmp_path):
+    """A fault test with real processes: `flask kundweb scheduler` runs while the SMTP server process is down."""
+    from kundweb.answers import review
+    from tests.answers_flow_helpers import make_answer
+    from tests.test_scheduler_faults import _wait
+    from tests.test_scheduler_processes import SchedulerProcess
+
+    smtp = SmtpProcess(free_port(), tmp_path / "maildir", tmp_path / "smtp.log").start()
+    smtp.stop()
+    process = None
+    try:
+        with app.app_context():
+            people = departments_with_editors()
+            now = utcnow()
+            _propose(people, now)
+            make_answer(people["elsa"], review_by=review.local_date(now) - timedelta(days=1), responsible=people["rut"])
+            review.queue_review_reminders(now)
+        process = SchedulerProcess(app, smtp.port, tmp_path / "scheduler.log", {
+            "KUNDWEB_ANSWER_MAIL_SECONDS": "1", "KUNDWEB_ANSWER_MAIL_RETRY_SECONDS": "1",
+            "KUNDWEB_ANSWER_MAIL_RETRY_MAX_SECONDS": "2"})
+        assert process.wait_for("answer mail", 30), process.output()  # tried and failed: the server is down
+        time.sleep(3)  # more failed attempts while it stays down
+        assert smtp.messages() == []
+        smtp.start()
+        assert _wait(lambda: len(smtp.messages()) == 3, 30), (smtp.messages(), process.output())
+        time.sleep(3)  # more job runs: nothing is sent twice
+    finally:
+        if process is not None:
+            process.kill(signal.SIGTERM)
+        smtp.stop()
+    assert sorted((to, subject.split(":")[0].split(" ”")[0]) for to, subject, _ in smtp.messages()) == [
+        ("elsa@kundweb.demo", "Dags att granska svaret"), ("elsa@kundweb.demo", "Förslag till Kunskapsbanken"),
+        ("rut@kundweb.demo", "Dags att granska svaret")]
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(AnswerMail)
+                                 .where(AnswerMail.sent_at.is_(None))) == 0
