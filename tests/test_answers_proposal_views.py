@@ -109,6 +109,14 @@ def test_bad_input_is_shown_again_in_swedish_and_nothing_is_saved(app, agent, un
     assert _count(app, AnswerProposal) == 0
 
 
+def test_in_the_dialog_bad_input_comes_back_as_the_form_fragment_for_htmx_to_swap(app, agent, units):
+    # htmx swaps no 4xx answer (base.html), so the form with its errors is a 200 fragment there.
+    response = _propose(agent, "", units["elsa"], headers=DIALOG)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html and "Skriv frågan som saknar svar." in html
+    assert _count(app, AnswerProposal) == 0
+
+
 def test_the_editor_accepts_from_the_queue_and_the_agent_sees_the_result(app, agent, editor, units):
     _propose(agent, "Var kan jag ladda ner blanketten för autogiro?", units["erik"])
     with app.app_context():
@@ -175,3 +183,22 @@ def test_granskad_with_one_click_moves_the_date_and_only_in_scope(app, editor, u
     with app.app_context():
         assert db.session.get(Answer, due).review_by == review.add_months(review.local_date(now), 12)
         assert db.session.get(Answer, foreign).review_by < review.local_date(now)
+
+
+def test_the_partials_for_other_pages_link_to_the_form_with_and_without_javascript(app, units):
+    """_propose_link.html (beside an answer, on the enquiry form) and _reviewed_button.html, as the lead includes them."""
+    from flask import render_template
+
+    with app.app_context():
+        answer = make_answer(add_person("elsa", department=BUILDING))
+        with app.test_request_context("/"):
+            beside_answer = render_template("answers/proposals/_propose_link.html", answer=answer)
+            on_enquiry_form = render_template("answers/proposals/_propose_link.html", enquiry_id=42)
+            before_logging = render_template("answers/proposals/_propose_link.html")
+            reviewed = render_template("answers/proposals/_reviewed_button.html", answer=answer)
+    url = f"/kunskapsbanken/forslag/nytt?svar={answer.id}"
+    assert f'href="{url}"' in beside_answer and f'hx-get="{url}"' in beside_answer
+    assert "Fel i svaret?" in beside_answer and 'id="proposal-dialog"' in beside_answer
+    assert 'href="/kunskapsbanken/forslag/nytt?arende=42"' in on_enquiry_form and "Saknas svar?" in on_enquiry_form
+    assert 'href="/kunskapsbanken/forslag/nytt"' in before_logging
+    assert f'action="/kunskapsbanken/svar/{answer.id}/granskad"' in reviewed and 'name="csrf_token"' in reviewed

@@ -35,7 +35,8 @@ def propose():
                 return render("answers/proposals/_sent.html", proposal=proposal, owner=_owner_label(proposal))
             flash("Tack! Förslaget är skickat till redaktörerna. Du ser vad som händer med det här.", "success")
             return redirect(url_for("answers.my_proposals"))
-    status = 400 if form.is_submitted() else 200
+    # htmx swaps no 4xx answer (base.html): in the dialog the form with its errors comes back as a 200.
+    status = 400 if form.is_submitted() and not wants_fragment(DIALOG) else 200
     return render("answers/proposals/new.html", fragment="answers/proposals/_form.html", target=DIALOG,
                   form=form, answer=answer), status
 

@@ -34,6 +34,9 @@ def test_an_agent_proposes_a_missing_answer_and_the_editor_accepts_it(app, brows
     expect(agent.get_by_text("Du har inte föreslagit något ännu.")).to_be_visible()
     agent.get_by_role("link", name="Föreslå ett nytt svar").click()
     form = agent.get_by_role("region", name="Saknas svar")
+    form.get_by_role("button", name="Skicka förslaget").click()  # nothing filled in: told so in the form
+    expect(form.get_by_text("Skriv frågan som saknar svar.")).to_be_visible()
+    expect(form.get_by_label("Frågan som saknar svar")).to_have_attribute("aria-invalid", "true")
     form.get_by_label("Frågan som saknar svar").fill("Hur gör jag för att låna ut min parkeringsplats?")
     form.get_by_label("Förvaltning eller bolag som äger frågan").select_option(label="Kundcenter")
     axe_check(agent, "the proposal form")
