@@ -128,11 +128,11 @@ def test_an_editor_of_another_department_is_refused_and_it_is_audited(people):
         ("bertil", "answer_proposal", str(proposal.id))]
 
 
-def test_only_agents_and_editors_propose(people):
-    with pytest.raises(proposals.OutsideScope):
-        proposals.propose_missing(Actor("cecilia", frozenset({"employee", "communicator"})), "Fråga?",
-                                  _unit_key(people["elsa"]), None, utcnow())
-    assert proposals.propose_missing(EGON, "Fråga om bygglov?", _unit_key(people["elsa"]), None, utcnow()).id
+def test_only_agents_and_admins_propose(people):
+    for actor in (Actor("cecilia", frozenset({"employee", "communicator"})), EGON):
+        with pytest.raises(proposals.OutsideScope):
+            proposals.propose_missing(actor, "Fråga?", _unit_key(people["elsa"]), None, utcnow())
+    assert proposals.propose_missing(ADMIN, "Fråga om bygglov?", _unit_key(people["elsa"]), None, utcnow()).id
 
 
 @pytest.mark.parametrize("question, owner, enquiry_id, field", [

@@ -197,7 +197,7 @@ def db_rows(statement):
 
 
 def _require_proposer(actor):
-    if not (actor.has_role("agent") or "editor" in actor.roles):
+    if not actor.has_role("agent"):
         raise OutsideScope()
 
 
