@@ -202,3 +202,21 @@ def test_the_partials_for_other_pages_link_to_the_form_with_and_without_javascri
     assert 'href="/kunskapsbanken/forslag/nytt?arende=42"' in on_enquiry_form and "Saknas svar?" in on_enquiry_form
     assert 'href="/kunskapsbanken/forslag/nytt"' in before_logging
     assert f'action="/kunskapsbanken/svar/{answer.id}/granskad"' in reviewed and 'name="csrf_token"' in reviewed
+
+
+def test_a_proposal_from_an_enquiry_remembers_it_and_the_editor_sees_which(app, agent, editor, units):
+    from kundweb.audit.services import Actor
+    from kundweb.enquiries import services as enquiries
+
+    with app.app_context():
+        category = enquiries.add_category(Actor("david", frozenset({"admin"})), "Kundcenter", "Fakturor")
+        enquiry, _ = enquiries.log_enquiry(Actor("bertil", frozenset({"agent"})),
+                                           enquiries.EnquiryInput("telefon", category.id, "direct"))
+        enquiry_id = enquiry.id
+    form = agent.get(f"/kunskapsbanken/forslag/nytt?arende={enquiry_id}", headers=DIALOG).get_data(as_text=True)
+    assert f"Förslaget kopplas till ärende {enquiry_id}." in form
+    assert _propose(agent, "Varför kom det två fakturor?", units["erik"],
+                    enquiry_id=str(enquiry_id)).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(db.select(AnswerProposal)).one().enquiry_id == enquiry_id
+    assert f"ärende {enquiry_id}" in editor.get("/kunskapsbanken/forslag").get_data(as_text=True)
