@@ -132,13 +132,16 @@ def answer_mail(app):
 
 
 def answer_review_reminders(app):
-    """E-mail owners of answers past their review date (at most once per answer a month)."""
-    from kundweb.answers.review import send_review_reminders
+    """Queue e-mails to owners of answers past their review date (at most once per answer a month).
+
+    Only queued: the answer_mail job is the outbox's one sender, so two jobs never send the
+    same row at once (both ran together at start-up, and each row went out twice).
+    """
+    from kundweb.answers.review import queue_review_reminders
     from kundweb.database import utcnow
-    from kundweb.mail import send_mail
 
     with app.app_context():
-        send_review_reminders(send_mail, utcnow())
+        queue_review_reminders(utcnow())
 
 
 def audit_seal(app):

@@ -173,3 +173,48 @@ def test_a_real_scheduler_delivers_proposal_and_review_mails_once_the_smtp_serve
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(AnswerMail)
                                  .where(AnswerMail.sent_at.is_(None))) == 0
+
+
+def test_a_scheduler_killed_mid_send_loses_no_proposal_mail_after_restart(app, tmp_path):
+    """A fault test: SIGKILL of a real scheduler while the SMTP server holds its second message."""
+    from aiosmtpd.controller import Controller
+
+    from tests.test_scheduler_faults import GatedInbox, _wait
+    from tests.test_scheduler_processes import SchedulerProcess
+
+    questions = [f"Fråga nummer {n} om bygglov?" for n in range(1, 7)]
+    with app.app_context():
+        people = departments_with_editors()
+        for question in questions:
+            _propose(people, utcnow(), question)
+    inbox = GatedInbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    settings = {"KUNDWEB_ANSWER_MAIL_SECONDS": "1", "KUNDWEB_ANSWER_MAIL_RETRY_SECONDS": "1",
+                "KUNDWEB_ANSWER_MAIL_RETRY_MAX_SECONDS": "2", "KUNDWEB_MAIL_TIMEOUT": "60"}
+    first = second = None
+
+    def received():
+        return [question for _, raw in inbox.messages for question in questions
+                if question in email.message_from_string(raw).get_payload(decode=True).decode("utf-8")]
+
+    try:
+        first = SchedulerProcess(app, smtp.port, tmp_path / "first.log", settings)
+        assert _wait(lambda: len(inbox.messages) == 1, 30), first.output()
+        time.sleep(1)  # the second message is now held by the server: the scheduler is mid-send
+        first.kill(signal.SIGKILL)
+        inbox.gate.set()
+        second = SchedulerProcess(app, smtp.port, tmp_path / "second.log", settings)
+        assert _wait(lambda: set(received()) == set(questions), 30), (received(), second.output())
+        time.sleep(3)  # more job runs: nothing further is sent
+    finally:
+        inbox.gate.set()
+        for process in (first, second):
+            if process is not None:
+                process.kill(signal.SIGTERM)
+        smtp.stop()
+    assert sorted(set(received())) == sorted(questions)
+    assert len(received()) <= len(questions) + 1, received()  # at most the interrupted one twice
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(AnswerMail)
+                                 .where(AnswerMail.sent_at.is_(None))) == 0

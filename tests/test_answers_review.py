@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from kundweb import mail
-from kundweb.answers import review
+from kundweb.answers import outbox, review
 from kundweb.answers.models import Answer
 from kundweb.answers.outbox import AnswerMail
 from kundweb.audit.models import AuditEvent
@@ -19,6 +19,13 @@ from tests.smtp_process import SmtpProcess
 @pytest.fixture
 def people(app_context):
     return departments_with_editors()
+
+
+def _remind(now):
+    """The daily job's queueing, then the outbox job's round."""
+    reminded = review.queue_review_reminders(now)
+    outbox.deliver(mail.send_mail, now)
+    return reminded
 
 
 def _recipients(inbox):
@@ -37,17 +44,17 @@ def test_the_responsible_person_and_the_editors_are_reminded_once_then_again_aft
     make_answer(people["elsa"], "Utkast", status="draft", review_by=review.local_date(now) - timedelta(days=9))
     make_answer(people["elsa"], "Arkiverat", status="archived", review_by=review.local_date(now) - timedelta(days=9))
 
-    assert review.send_review_reminders(mail.send_mail, now) == [answer.id]
+    assert _remind(now) == [answer.id]
     assert _recipients(smtp_server) == ["elsa@kundweb.demo", "rut@kundweb.demo"]
     body = email.message_from_string(smtp_server.messages[0][1]).get_payload(decode=True).decode("utf-8")
     assert "Behöver jag bygglov för en altan?" in body and "/kunskapsbanken/granska" in body
     assert db.session.get(Answer, answer.id).review_reminder_sent_at == now
 
     for later in (timedelta(hours=1), timedelta(days=29)):
-        assert review.send_review_reminders(mail.send_mail, now + later) == []
+        assert _remind(now + later) == []
     assert len(smtp_server.messages) == 2
 
-    assert review.send_review_reminders(mail.send_mail, now + timedelta(days=30, minutes=1)) == [answer.id]
+    assert _remind(now + timedelta(days=30, minutes=1)) == [answer.id]
     assert len(smtp_server.messages) == 4
     events = db.session.scalars(db.select(AuditEvent).filter_by(action="answer.review_reminder_queued")).all()
     assert len(events) == 2 and events[0].details["to"] == ["rut@kundweb.demo", "elsa@kundweb.demo"]
@@ -57,11 +64,11 @@ def test_an_answer_with_nobody_to_remind_is_not_marked_and_is_reminded_once_some
     now = utcnow()
     lonely = make_answer(people["bertil"], "Var hämtar jag parkeringstillstånd?",
                          review_by=review.local_date(now) - timedelta(days=3))  # Kundcenter: no editor, no one responsible
-    assert review.send_review_reminders(mail.send_mail, now) == []
+    assert _remind(now) == []
     assert db.session.get(Answer, lonely.id).review_reminder_sent_at is None
     lonely.responsible_id = people["rut"].id
     db.session.commit()
-    assert review.send_review_reminders(mail.send_mail, now + timedelta(days=1)) == [lonely.id]
+    assert _remind(now + timedelta(days=1)) == [lonely.id]
     assert _recipients(smtp_server) == ["rut@kundweb.demo"]
 
 
@@ -74,12 +81,12 @@ def test_a_review_reminder_waits_while_smtp_is_down_and_is_not_queued_twice(peop
         smtp.stop()
         now = utcnow()
         answer = _due_answer(people, now)
-        assert review.send_review_reminders(mail.send_mail, now) == [answer.id]
+        assert _remind(now) == [answer.id]
         assert db.session.scalar(db.select(db.func.count()).select_from(AnswerMail)
                                  .where(AnswerMail.sent_at.is_(None), AnswerMail.attempts == 1)) == 1  # stopped at the first
         # The next day's run queues nothing new (remembered), and the outbox sends once the server is back.
         smtp.start()
-        assert review.send_review_reminders(mail.send_mail, now + timedelta(days=1)) == []
+        assert _remind(now + timedelta(days=1)) == []
     finally:
         smtp.stop()
     assert sorted(to for to, _, _ in smtp.messages()) == ["elsa@kundweb.demo", "rut@kundweb.demo"]
@@ -97,7 +104,6 @@ def test_granskad_moves_the_date_twelve_months_from_today_and_is_audited(people)
     assert event.actor == "elsa" and event.details["review_by"] == reviewed.review_by.isoformat()
     assert review.due_for_review(ELSA, now) == []
     # The queued reminder is no longer needed: given up, not sent.
-    from kundweb.answers import outbox
     sent = []
     outbox.deliver(lambda *message: sent.append(message), now)
     assert sent == []

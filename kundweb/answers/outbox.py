@@ -63,6 +63,9 @@ def queue(purpose, recipients, subject, body, now, proposal_id=None, answer_id=N
 def deliver(send_mail, now):
     """Send the due e-mails one by one, each marked sent at once; failures wait and are tried again.
 
+    The scheduler's answer_mail job is the only caller (APScheduler runs it one at a time), so
+    no row is sent by two rounds at once.
+
     A failed e-mail is tried again after ANSWER_MAIL_RETRY_SECONDS, doubling up to
     ANSWER_MAIL_RETRY_MAX_SECONDS. One no longer needed (the proposal was handled, the
     answer reviewed or no longer published) or still failing after GIVE_UP_AFTER is given

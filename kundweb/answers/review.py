@@ -3,7 +3,7 @@
 A published answer whose *granska senast* has come is e-mailed to its responsible person
 and its owner's editors at most once per ANSWER_REVIEW_REMINDER_DAYS (30), remembered in
 answer.review_reminder_sent_at like the directory's reminders; the e-mails go through the
-outbox, so an SMTP outage delays them and loses none. "Granskad" moves the date
+outbox (sent by its own job, the only sender), so an SMTP outage delays them and loses none. "Granskad" moves the date
 ANSWER_REVIEW_MONTHS (12) ahead of today, audited.
 """
 import calendar
@@ -121,13 +121,6 @@ def queue_review_reminders(now):
                      {"review_by": answer.review_by.isoformat(), "to": [email for _, email in recipients]}, now)
         db.session.commit()
         reminded.append(answer.id)
-    return reminded
-
-
-def send_review_reminders(send_mail, now):
-    """The scheduler's daily job: queue the due reminders, then send what the outbox holds."""
-    reminded = queue_review_reminders(now)
-    outbox.deliver(send_mail, now)
     return reminded
 
 
