@@ -94,6 +94,10 @@ def test_from_the_dialog_a_sent_proposal_answers_with_the_thanks_fragment(agent,
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert "Tack! Förslaget är skickat till redaktörerna för Stadsbyggnadsförvaltningen" in html
+    assert response.headers["HX-Trigger"] == "proposalSent"
+    listed = agent.get("/kunskapsbanken/mina-forslag", headers={"HX-Request": "true", "HX-Target": "my-proposals"})
+    fragment = listed.get_data(as_text=True)
+    assert "<html" not in fragment and 'id="my-proposals"' in fragment and "höns" in fragment
 
 
 @pytest.mark.parametrize("text, owner, message", [

@@ -1,5 +1,5 @@
 """Proposals and the review cycle in Kunskapsbanken: the agents' form and list, the editors' queue and "Granskad"."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 
 from kundweb.answers import bp, proposals, review
 from kundweb.answers.models import PROPOSAL_KINDS, PROPOSAL_STATES, Answer
@@ -32,7 +32,10 @@ def propose():
             show_domain_error(form, exc)
         else:
             if wants_fragment(DIALOG):
-                return render("answers/proposals/_sent.html", proposal=proposal, owner=_owner_label(proposal))
+                response = make_response(render("answers/proposals/_sent.html", proposal=proposal,
+                                                owner=_owner_label(proposal)))
+                response.headers["HX-Trigger"] = "proposalSent"  # Mina förslag fetches its list again
+                return response
             flash("Tack! Förslaget är skickat till redaktörerna. Du ser vad som händer med det här.", "success")
             return redirect(url_for("answers.my_proposals"))
     # htmx swaps no 4xx answer (base.html): in the dialog the form with its errors comes back as a 200.
@@ -45,7 +48,8 @@ def propose():
 @role_required("agent")
 def my_proposals():
     mine = proposals.proposals_of(current_actor())
-    return render("answers/proposals/mine.html", proposals=mine, **_labels(mine))
+    return render("answers/proposals/mine.html", fragment="answers/proposals/_mine_list.html", target="my-proposals",
+                  proposals=mine, **_labels(mine))
 
 
 @bp.route("/kunskapsbanken/forslag")

@@ -32,8 +32,11 @@ def test_an_agent_proposes_a_missing_answer_and_the_editor_accepts_it(app, brows
     agent.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Mina förslag").click()
     expect(agent.get_by_role("heading", level=1, name="Mina förslag")).to_be_visible()
     expect(agent.get_by_text("Du har inte föreslagit något ännu.")).to_be_visible()
-    agent.get_by_role("link", name="Föreslå ett nytt svar").click()
+    # The same link and dialog the answer page and the enquiry form include (_propose_link.html).
+    agent.get_by_role("link", name="Saknas svar? Föreslå ett nytt").click()
     form = agent.get_by_role("region", name="Saknas svar")
+    expect(form.get_by_label("Frågan som saknar svar")).to_be_focused()
+    expect(agent).to_have_url(re.compile(r"/kunskapsbanken/mina-forslag$"))  # swapped in, not a new page
     form.get_by_role("button", name="Skicka förslaget").click()  # nothing filled in: told so in the form
     expect(form.get_by_text("Skriv frågan som saknar svar.")).to_be_visible()
     expect(form.get_by_label("Frågan som saknar svar")).to_have_attribute("aria-invalid", "true")
@@ -45,9 +48,11 @@ def test_an_agent_proposes_a_missing_answer_and_the_editor_accepts_it(app, brows
     # htmx swaps the thanks into the form's place: the agent stays where they were.
     thanks = agent.get_by_role("status").filter(has_text="Tack! Förslaget är skickat")
     expect(thanks).to_contain_text("redaktörerna för Kundcenter")
-    screenshot(agent, "answers_proposal_sent")
-    thanks.get_by_role("link", name="Mina förslag").click()
+    # The list below fetches itself again (HX-Trigger proposalSent): the new proposal shows at once.
     row = agent.get_by_role("row", name=re.compile("parkeringsplats"))
+    expect(row).to_be_visible()
+    expect(agent.get_by_text("Du har inte föreslagit något ännu.")).to_have_count(0)
+    screenshot(agent, "answers_proposal_sent")
     expect(row).to_contain_text("Öppet")
     expect(row).to_contain_text("Väntar på redaktörerna")
 
