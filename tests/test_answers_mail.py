@@ -1,5 +1,6 @@
 """Kunskapsbanken's e-mails through real SMTP servers: sent once, retried while the server is down, given up when moot."""
 import email
+import email.header
 import signal
 import smtplib
 import time
@@ -218,3 +219,32 @@ def test_a_scheduler_killed_mid_send_loses_no_proposal_mail_after_restart(app, t
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(AnswerMail)
                                  .where(AnswerMail.sent_at.is_(None))) == 0
+
+
+def test_a_question_with_line_breaks_makes_a_one_line_subject_and_the_mail_goes_out(people, smtp_server):
+    from tests.answers_flow_helpers import make_answer
+
+    now = utcnow()
+    answer = make_answer(people["elsa"], "Behöver jag bygglov\r\nför en altan?")
+    proposals.propose_correction(AGENT, answer.id, "Gränsen är fel.", None, now)
+    assert outbox.deliver(mail.send_mail, now) == 1
+    [(_, raw)] = smtp_server.messages
+    subject = str(email.header.make_header(email.header.decode_header(email.message_from_string(raw)["Subject"])))
+    assert subject == "Förslag till Kunskapsbanken: fel i svaret ”Behöver jag bygglov för en altan?”"
+
+
+def test_a_mail_that_cannot_be_built_is_given_up_and_the_others_go_out(people):
+    now = utcnow()
+    _propose(people, now)
+    proposals.propose_missing(AGENT, "Hjälp med hyran?", f"unit-{people['egon'].unit_id}", None, now)
+    sent = []
+
+    def refuse_to_build_elsas(to, subject, body):
+        if to.startswith("elsa"):
+            raise ValueError("invalid address")
+        sent.append(to)
+
+    assert outbox.deliver(refuse_to_build_elsas, now) == 1
+    assert sent == ["egon@kundweb.demo"]
+    given_up = db.session.scalars(db.select(AnswerMail).where(AnswerMail.given_up_at.is_not(None))).one()
+    assert given_up.email == "elsa@kundweb.demo" and given_up.last_error == "invalid address"

@@ -52,8 +52,10 @@ class AnswerMail(db.Model):
 
 def queue(purpose, recipients, subject, body, now, proposal_id=None, answer_id=None):
     """Add one outbox row per (username, email) to the current transaction; the caller commits."""
+    # A header may hold no line break (the e-mail library refuses it): the question goes on one line.
+    subject = " ".join(subject.split())[:300]
     rows = [AnswerMail(purpose=purpose, proposal_id=proposal_id, answer_id=answer_id, username=username,
-                       email=email, subject=subject[:300], body=body, created_at=now, attempts=0,
+                       email=email, subject=subject, body=body, created_at=now, attempts=0,
                        next_attempt_at=now)
             for username, email in recipients]
     db.session.add_all(rows)
@@ -87,6 +89,12 @@ def deliver(send_mail, now):
             continue
         try:
             send_mail(mail.email, mail.subject, mail.body)
+        except ValueError as exc:
+            # The message cannot be built (an address the e-mail library refuses): no retry mends that,
+            # and the round goes on, so one such row never holds up the rest.
+            mail.last_error = str(exc)[:300]
+            _give_up(mail, "kan inte skickas", now)
+            continue
         except (smtplib.SMTPException, OSError) as exc:
             _retry_later(mail, exc, now)
             if not isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)):
