@@ -62,8 +62,8 @@ class Owner:
 
 def owner_choices():
     """(key, label) of every department and company an answer can belong to, departments first."""
-    units = db_rows(select(Unit.id, Unit.name).order_by(Unit.name))
-    companies = db_rows(select(Company.id, Company.name).order_by(Company.name))
+    units = _rows(select(Unit.id, Unit.name).order_by(Unit.name))
+    companies = _rows(select(Company.id, Company.name).order_by(Company.name))
     return ([(Owner(unit_id=row.id).key, row.name) for row in units]
             + [(Owner(company_id=row.id).key, f"{row.name} (bolag)") for row in companies])
 
@@ -192,7 +192,7 @@ def proposal_mail(proposal, proposer_name):
 
 # --------------------------------------------------------------------------- helpers
 
-def db_rows(statement):
+def _rows(statement):
     return db.session.execute(statement).all()
 
 
