@@ -150,6 +150,14 @@ class Config:
     # until it is sent or its message ends.
     CRISIS_NOTICE_RETRY_SECONDS = float(os.environ.get("KUNDWEB_CRISIS_NOTICE_RETRY_SECONDS", "60"))
     CRISIS_NOTICE_RETRY_MAX_SECONDS = float(os.environ.get("KUNDWEB_CRISIS_NOTICE_RETRY_MAX_SECONDS", "1800"))
+    # Kunskapsbanken's e-mails (proposals to editors, review reminders): how often the scheduler
+    # sends what the outbox holds; a failed one waits this long, doubling up to the maximum.
+    ANSWER_MAIL_SECONDS = int(os.environ.get("KUNDWEB_ANSWER_MAIL_SECONDS", "60"))
+    ANSWER_MAIL_RETRY_SECONDS = float(os.environ.get("KUNDWEB_ANSWER_MAIL_RETRY_SECONDS", "60"))
+    ANSWER_MAIL_RETRY_MAX_SECONDS = float(os.environ.get("KUNDWEB_ANSWER_MAIL_RETRY_MAX_SECONDS", "1800"))
+    # An answer past its review date is reminded at most this often; "Granskad" moves it this far ahead.
+    ANSWER_REVIEW_REMINDER_DAYS = int(os.environ.get("KUNDWEB_ANSWER_REVIEW_REMINDER_DAYS", "30"))
+    ANSWER_REVIEW_MONTHS = int(os.environ.get("KUNDWEB_ANSWER_REVIEW_MONTHS", "12"))
     # How often the scheduler puts companies' approved opt-outs and re-entries into effect on their date.
     COMPANY_ROUTING_SECONDS = int(os.environ.get("KUNDWEB_COMPANY_ROUTING_SECONDS", "300"))
     # Case attachments: where they are kept (default instance/company-attachments) and how large one may be.

@@ -130,6 +130,29 @@ def records_orphan_files(app):
         sweep_orphan_files()
 
 
+def answer_mail(app):
+    """Send Kunskapsbanken's queued e-mails (proposals, review reminders); failed ones are retried."""
+    from kundweb.answers import outbox
+    from kundweb.database import utcnow
+    from kundweb.mail import send_mail
+
+    with app.app_context():
+        outbox.deliver(send_mail, utcnow())
+
+
+def answer_review_reminders(app):
+    """Queue e-mails to owners of answers past their review date (at most once per answer a month).
+
+    Only queued: the answer_mail job is the outbox's one sender, so two jobs never send the
+    same row at once (both ran together at start-up, and each row went out twice).
+    """
+    from kundweb.answers.review import queue_review_reminders
+    from kundweb.database import utcnow
+
+    with app.app_context():
+        queue_review_reminders(utcnow())
+
+
 def audit_seal(app):
     """Seal the audit chain with a signed checkpoint: hourly, and within a minute of each records export."""
     from kundweb.audit.checkpoints import SealKeyUnavailable, seal_if_due
@@ -158,6 +181,8 @@ JOBS = [
     ("directory_absences", directory_absences, "cron", lambda config: {"hour": 1, "minute": 5}),
     ("enquiry_note_purge", enquiry_note_purge, "cron", lambda config: {"hour": 3, "minute": 10}),
     ("forwarding_targets", forwarding_targets, "interval", lambda config: {"hours": 1}),
+    ("answer_mail", answer_mail, "interval", lambda config: {"seconds": config["ANSWER_MAIL_SECONDS"]}),
+    ("answer_review_reminders", answer_review_reminders, "cron", lambda config: {"hour": 7, "minute": 50}),
     ("company_routing", company_routing, "interval", lambda config: {"seconds": config["COMPANY_ROUTING_SECONDS"]}),
 ]
 

@@ -20,6 +20,7 @@ NAV_ENTRIES = [
     ("Servicemål", "goals.dashboard", {}, "agent"),
     ("Sök i katalogen", "directory.search", {}, "agent"),
     ("Bolag", "companies.index", {}, "agent"),
+    ("Mina förslag", "answers.my_proposals", {}, "agent"),
     ("Kommunikation", "main.start", {"role": "communicator"}, "communicator"),
     ("Krisinformation", "crisis.index", {}, "communicator"),
     ("Administration", "main.start", {"role": "admin"}, "admin"),
@@ -27,6 +28,8 @@ NAV_ENTRIES = [
     ("Katalogen", "directory.admin", {}, "admin"),
     ("Kategorier", "enquiries.admin", {}, "admin"),
     ("Granskningslogg", "auditlog.index", {}, "admin"),
+    ("Förslag att hantera", "answers.proposal_queue", {}, "editor"),
+    ("Svar att granska", "answers.review_due", {}, "editor"),
 ]
 
 

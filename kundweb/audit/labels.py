@@ -15,6 +15,7 @@ AREAS = {
     "bolag": ("Kommunala bolag", ("company.",)),
     "handlingar": ("Allmänna handlingar", ("records.",)),
     "granskning": ("Granskningsloggen", ("audit.",)),
+    "kunskapsbanken": ("Kunskapsbanken", ("answer.",)),
 }
 
 ACTIONS = {
@@ -28,6 +29,13 @@ ACTIONS = {
     "directory.absence_set": "Frånvaro angiven",
     "directory.absence_ended": "Frånvaro avslutad i förtid",
     "directory.absence_expired": "Frånvaro slut (datumet passerat)",
+    "answer.mail_given_up": "E-post om Kunskapsbanken gav upp",
+    "answer.mail_sent": "E-post om Kunskapsbanken skickad",
+    "answer.proposal_accepted": "Förslag till Kunskapsbanken genomfört",
+    "answer.proposal_rejected": "Förslag till Kunskapsbanken avböjt",
+    "answer.proposed": "Förslag till Kunskapsbanken",
+    "answer.review_reminder_queued": "Påminnelse om granskning av svar",
+    "answer.reviewed": "Svar granskat",
     "directory.contact_confirmed": "Kontaktuppgifter bekräftade",
     "directory.contact_updated": "Kontaktuppgifter ändrade",
     "directory.edit_denied": "Nekad ändring i katalogen",
