@@ -14,6 +14,7 @@ AREAS = {
     "oppettider": ("Öppettider", ("hours.",)),
     "bolag": ("Kommunala bolag", ("company.",)),
     "handlingar": ("Allmänna handlingar", ("records.",)),
+    "kunskapsbanken": ("Kunskapsbanken", ("answer.",)),
     "granskning": ("Granskningsloggen", ("audit.",)),
 }
 
@@ -60,6 +61,13 @@ ACTIONS = {
     "goals.target_set": "Målvärde satt",
     "goals.target_removed": "Målvärde borttaget",
     "goals.web_assessment_saved": "Webbgranskning sparad",
+    "answer.created": "Svar skapat",
+    "answer.edited": "Svar ändrat",
+    "answer.published": "Svar publicerat",
+    "answer.archived": "Svar arkiverat",
+    "answer.deleted": "Utkast till svar borttaget",
+    "answer.edit_denied": "Nekad ändring i Kunskapsbanken",
+    "answer.imported": "Svar importerade",
     "crisis.created": "Krismeddelande skapat",
     "crisis.edited": "Krismeddelande ändrat",
     "crisis.published": "Krismeddelande publicerat",
