@@ -22,6 +22,7 @@ NAV_ENTRIES = [
     ("Bolag", "companies.index", {}, "agent"),
     ("Kommunikation", "main.start", {"role": "communicator"}, "communicator"),
     ("Krisinformation", "crisis.index", {}, "communicator"),
+    ("Kunskapsbanken", "main.start", {"role": "editor"}, "editor"),
     ("Administration", "main.start", {"role": "admin"}, "admin"),
     ("Öppettider", "hours.admin", {}, "admin"),
     ("Katalogen", "directory.admin", {}, "admin"),

@@ -7,7 +7,7 @@ from tests.companies_helpers import company
 from tests.directory_helpers import add_person
 
 ADMIN = Actor("david", frozenset({"admin"}))
-BUILDING_EDITOR = Actor("erik", frozenset({"editor", "employee"}))
+BUILDING_EDITOR = Actor("elin", frozenset({"editor", "employee"}))
 SOCIAL_EDITOR = Actor("frida", frozenset({"editor", "employee"}))
 ENERGY_EDITOR = Actor("gunnel", frozenset({"editor", "employee"}))
 AGENT = Actor("bertil", frozenset({"agent", "employee"}))
@@ -15,15 +15,18 @@ AGENT = Actor("bertil", frozenset({"agent", "employee"}))
 
 def owners():
     """Two departments and a company, an editor in each, a responsible person and two categories."""
-    erik = add_person("erik", "Erik Lundberg", department="Stadsbyggnadsförvaltningen", title="Bygglovshandläggare")
+    elin = add_person("elin", "Elin Lundberg", department="Stadsbyggnadsförvaltningen", title="Bygglovshandläggare")
     frida = add_person("frida", "Frida Holm", department="Socialförvaltningen")
     energy = company()
     gunnel = add_person("gunnel", "Gunnel Berg", department="Luleå Energi AB")
     hanna = add_person("hanna", "Hanna Strand", department="Stadsbyggnadsförvaltningen", title="Bygglovsarkitekt")
     bygglov = enquiries.add_category(ADMIN, "Stadsbyggnad", "Bygglov")
     energi = enquiries.add_category(ADMIN, "Luleå Energi", "Elavbrott")
-    return SimpleNamespace(building=erik.unit_id, social=frida.unit_id, energy=energy.id, erik=erik, frida=frida,
-                           gunnel=gunnel, hanna=hanna, bygglov=bygglov.id, energi=energi.id)
+    # Plain ids, so the tests may use them outside the app context that made the rows.
+    person = {p.username: SimpleNamespace(id=p.id, unit_id=p.unit_id) for p in (elin, frida, gunnel, hanna)}
+    return SimpleNamespace(building=elin.unit_id, social=frida.unit_id, energy=energy.id, elin=person["elin"],
+                           frida=person["frida"], gunnel=person["gunnel"], hanna=person["hanna"], bygglov=bygglov.id,
+                           energi=energi.id)
 
 
 def fields(setup, **changes):

@@ -31,13 +31,13 @@ def _events(action):
 
 def test_a_new_answer_is_a_draft_with_version_one_and_a_year_to_review(setup):
     answer = services.create_answer(BUILDING_EDITOR, fields(setup), NOW)
-    assert (answer.status, answer.version, answer.created_by) == ("draft", 1, "erik")
+    assert (answer.status, answer.version, answer.created_by) == ("draft", 1, "elin")
     assert answer.review_by == date(2027, 3, 2)
     [version] = services.versions(answer)
     assert version.number == 1 and version.snapshot["question"] == "Behöver jag bygglov för ett attefallshus?"
     assert version.snapshot["links"] == [{"label": "Anmälan attefallsåtgärd", "url": "https://www.lulea.se/bygglov"}]
     [event] = _events("answer.created")
-    assert (event.actor, event.object_id) == ("erik", str(answer.id))
+    assert (event.actor, event.object_id) == ("elin", str(answer.id))
 
 
 def test_every_change_is_a_new_version_naming_what_changed_and_shown_as_a_diff(setup):
@@ -48,7 +48,7 @@ def test_every_change_is_a_new_version_naming_what_changed_and_shown_as_a_diff(s
         "keywords": "attefall friggebod anmälan startbesked"}, later)
     assert answer.version == 2 and answer.updated_at == later
     newest = services.versions(answer)[0]
-    assert (newest.number, newest.changed_fields, newest.changed_by) == (2, "keywords,body", "erik")
+    assert (newest.number, newest.changed_fields, newest.changed_by) == (2, "keywords,body", "elin")
     assert newest.snapshot["body"].endswith("3. Bygg") and services.versions(answer)[1].snapshot["body"].endswith(
         "startbesked")
     changes = {change.field: change for change in services.version_diff(answer, 2)}

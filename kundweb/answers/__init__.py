@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("answers", __name__)
 
-from kundweb.answers import models  # noqa: E402,F401
+from kundweb.answers import models, views  # noqa: E402,F401

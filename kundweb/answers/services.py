@@ -212,6 +212,23 @@ def parse_owner(value):
     return None, None
 
 
+def all_owner_choices():
+    """Every owner an answer can have, for filtering the list."""
+    units = db.session.execute(select(Unit.id, Unit.name).order_by(Unit.name)).all()
+    companies = db.session.execute(select(Company.id, Company.name).order_by(Company.name)).all()
+    return [(f"unit:{u.id}", u.name) for u in units] + [(f"company:{c.id}", c.name) for c in companies]
+
+
+def owner_name(answer):
+    owner = (db.session.get(Unit, answer.unit_id) if answer.unit_id is not None
+             else db.session.get(Company, answer.company_id))
+    return owner.name if owner is not None else ""
+
+
+def username_of(person_id):
+    return db.session.scalar(select(Person.username).where(Person.id == person_id)) if person_id else ""
+
+
 def owner_value(answer):
     return f"unit:{answer.unit_id}" if answer.unit_id is not None else f"company:{answer.company_id}"
 
@@ -475,12 +492,18 @@ def create_answer(actor, fields, now=None, status="draft"):
     values = cleaned_fields(fields, now)
     if not editor_scope(actor).covers(values["unit_id"], values["company_id"]):
         _deny(actor, None, "create", _owner_text(values), now)
+    answer = insert_answer(actor, values, status, now)
+    _commit()
+    return answer
+
+
+def insert_answer(actor, values, status, now, details=None):
+    """Add an answer from cleaned fields with its version 1 and audit event; the caller commits."""
     answer = Answer(**values, status=status, created_at=now, created_by=actor.username,
                     published_at=now if status == "published" else None)
     db.session.add(answer)
     _save_version(answer, actor, now, list(FIELD_LABELS))
-    audit.record("answer.created", actor, "answer", answer.id, {"after": snapshot(answer)}, now)
-    _commit()
+    audit.record("answer.created", actor, "answer", answer.id, {"after": snapshot(answer), **(details or {})}, now)
     return answer
 
 
@@ -495,7 +518,8 @@ def _locked(answer, expected_version=None):
     return fresh
 
 
-def _check_may_edit(actor, answer, action, now):
+def check_may_edit(actor, answer, action, now):
+    """Raise NotAllowed (audited) unless `actor` keeps `answer`."""
     if not may_edit(actor, answer):
         _deny(actor, answer.id, action, owner_value(answer), now)
 
@@ -509,7 +533,7 @@ def update_answer(actor, answer, fields, now=None, expected_version=None):
     NotAllowed (audited), ChangedMeanwhile, AnswerNotFound.
     """
     now = now or utcnow()
-    _check_may_edit(actor, answer, "edit", now)
+    check_may_edit(actor, answer, "edit", now)
     answer = _locked(answer, expected_version)
     before = snapshot(answer)
     try:
@@ -537,7 +561,7 @@ def update_answer(actor, answer, fields, now=None, expected_version=None):
 
 def _set_status(actor, answer, status, action, allowed_from, message, now):
     now = now or utcnow()
-    _check_may_edit(actor, answer, action, now)
+    check_may_edit(actor, answer, action, now)
     answer = _locked(answer)
     if answer.status not in allowed_from:
         db.session.rollback()
@@ -573,7 +597,7 @@ def delete_draft(actor, answer, now=None):
     Raises NotAllowed, IllegalTransition.
     """
     now = now or utcnow()
-    _check_may_edit(actor, answer, "deleted", now)
+    check_may_edit(actor, answer, "deleted", now)
     answer = _locked(answer)
     if answer.status != "draft" or answer.published_at is not None:
         db.session.rollback()
@@ -600,3 +624,31 @@ def _commit():
         db.session.rollback()
         log.warning("answer save refused: %s", exc.orig)
         raise ChangedMeanwhile() from exc
+
+
+def person_id_for(username):
+    """The directory id of the person with this username (any case), or -1 when there is none."""
+    username = (username or "").strip()
+    if not username:
+        return None
+    found = db.session.scalar(select(Person.id).where(func.lower(Person.username) == username.lower())
+                              .order_by(Person.active.desc(), Person.id))
+    return found if found is not None else -1
+
+
+def category_choices(keep_id=None):
+    """(id, "Grupp – Namn") of the active categories, plus `keep_id` if it has been retired since."""
+    rows = db.session.scalars(select(EnquiryCategory).where(or_(EnquiryCategory.active,
+                                                                EnquiryCategory.id == keep_id))
+                              .order_by(EnquiryCategory.group_name, EnquiryCategory.name)).all()
+    return [(c.id, f"{c.group_name} – {c.name}" + ("" if c.active else " (avvecklad)")) for c in rows]
+
+
+def colleagues(actor):
+    """(username, name) of the active people in the actor's own department: likely responsible persons."""
+    scope = editor_scope(actor)
+    if scope.unit_id is None:
+        return []
+    return db.session.execute(select(Person.username, Person.display_name)
+                              .where(Person.unit_id == scope.unit_id, Person.active)
+                              .order_by(Person.display_name).limit(300)).all()

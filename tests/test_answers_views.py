@@ -1,0 +1,138 @@
+"""Kunskapsbanken's editor pages: list, new/edit with inline errors, show, history with diffs, publish/archive."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kundweb.answers import services
+from kundweb.answers.models import Answer
+from kundweb.audit.models import AuditEvent
+from kundweb.database import utcnow
+from kundweb.extensions import db
+from tests.answers_editing_helpers import BUILDING_EDITOR, SOCIAL_EDITOR, fields, owners
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def setup(app):
+    with app.app_context():
+        return owners()
+
+
+def _form(setup, **changes):
+    data = {"question": "Hur lång tid tar ett bygglov?", "phrasings": "Handläggningstid bygglov",
+            "keywords": "bygglov tid", "body": "Normalt inom tio veckor.\n\n1. Skicka in\n2. Vänta",
+            "links": "Ansök om bygglov | https://www.lulea.se/bygglov", "owner": f"unit:{setup.building}",
+            "responsible": "hanna", "category_id": str(setup.bygglov), "visibility": "publik", "review_by": ""}
+    data.update(changes)
+    return data
+
+
+def _answer(app, setup, actor=BUILDING_EDITOR, **changes):
+    with app.app_context():
+        return services.create_answer(actor, fields(setup, **changes)).id
+
+
+def test_an_editor_creates_a_draft_through_the_form(app, client, login_as, setup):
+    login_as("editor")
+    page = client.get("/kunskapsbanken/nytt").get_data(as_text=True)
+    assert "Ägare (förvaltning eller bolag)" in page and "Stadsbyggnadsförvaltningen" in page
+    assert "Socialförvaltningen" not in page  # not an owner Erik may choose
+    response = client.post("/kunskapsbanken/nytt", data={**_form(setup), "csrf_token": csrf_token(client, "/kunskapsbanken/nytt")})
+    assert response.status_code == 302
+    with app.app_context():
+        answer = db.session.scalars(select(Answer)).one()
+        assert (answer.status, answer.created_by, answer.links) == (
+            "draft", "elin", [{"label": "Ansök om bygglov", "url": "https://www.lulea.se/bygglov"}])
+    shown = client.get(response.location).get_data(as_text=True)
+    assert "<ol><li>Skicka in</li><li>Vänta</li></ol>" in shown and "Utkast" in shown and "Hanna Strand" in shown
+
+
+def test_errors_show_at_their_fields_and_nothing_typed_is_lost(app, client, login_as, setup):
+    login_as("editor")
+    response = client.post("/kunskapsbanken/nytt", data={
+        **_form(setup, links="Farlig | javascript:alert(1)", responsible="finnsinte"),
+        "csrf_token": csrf_token(client, "/kunskapsbanken/nytt")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Länk 1: Länken måste vara en webbadress" in page and "aktiv person i katalogen" in page
+    assert "Normalt inom tio veckor." in page and "Handläggningstid bygglov" in page and "finnsinte" in page
+    assert "Traceback" not in page
+    with app.app_context():
+        assert db.session.scalars(select(Answer)).all() == []
+
+
+def test_an_editor_of_another_department_gets_403_and_it_is_audited(app, client, login_as, setup):
+    answer_id = _answer(app, setup, actor=SOCIAL_EDITOR, unit_id=setup.social)
+    login_as("editor")
+    assert client.get(f"/kunskapsbanken/{answer_id}").status_code == 200  # reading is fine
+    assert client.get(f"/kunskapsbanken/{answer_id}/andra").status_code == 403
+    token = csrf_token(client, f"/kunskapsbanken/{answer_id}")
+    assert client.post(f"/kunskapsbanken/{answer_id}/andra", data={**_form(setup), "csrf_token": token}).status_code == 403
+    assert client.post(f"/kunskapsbanken/{answer_id}/publicera", data={"csrf_token": token}).status_code == 403
+    assert client.post("/kunskapsbanken/nytt", data={**_form(setup, owner=f"unit:{setup.social}"),
+                                                     "csrf_token": token}).status_code == 400  # not a choice
+    with app.app_context():
+        denied = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "answer.edit_denied")).all()
+        assert [(e.actor, e.details["attempted"]) for e in denied] == [("elin", "edit"), ("elin", "edit"),
+                                                                        ("elin", "published")]
+        assert db.session.get(Answer, answer_id).status == "draft"
+
+
+@pytest.mark.parametrize("role", ["employee", "agent", "communicator"])
+def test_other_roles_get_403_on_the_editor_pages(app, client, login_as, setup, role):
+    answer_id = _answer(app, setup)
+    login_as(role)
+    for path in ("/kunskapsbanken", f"/kunskapsbanken/{answer_id}", "/kunskapsbanken/nytt", "/kunskapsbanken/import",
+                 f"/kunskapsbanken/{answer_id}/historik"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_publish_edit_history_and_archive(app, client, login_as, setup):
+    answer_id = _answer(app, setup)
+    login_as("editor")
+    token = csrf_token(client, f"/kunskapsbanken/{answer_id}")
+    assert client.post(f"/kunskapsbanken/{answer_id}/publicera", data={"csrf_token": token}).status_code == 302
+    edit_page = client.get(f"/kunskapsbanken/{answer_id}/andra").get_data(as_text=True)
+    assert 'name="expected_version" type="hidden" value="2"' in edit_page
+    response = client.post(f"/kunskapsbanken/{answer_id}/andra", data={
+        **_form(setup, question="Behöver jag bygglov för ett attefallshus?", expected_version="2",
+                body="Nej, men du behöver göra en anmälan till Stadsbyggnadsförvaltningen."),
+        "csrf_token": token})
+    assert response.status_code == 302
+    history = client.get(f"/kunskapsbanken/{answer_id}/historik").get_data(as_text=True)
+    assert "Version 3" in history and "Version 1" in history
+    assert "+ Nej, men du behöver göra en anmälan till Stadsbyggnadsförvaltningen." in history
+    assert "− Nej, men du behöver göra en anmälan." in history
+    assert client.post(f"/kunskapsbanken/{answer_id}/arkivera", data={"csrf_token": token}).status_code == 302
+    assert "Arkiverad" in client.get(f"/kunskapsbanken/{answer_id}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Answer, answer_id).status == "archived"
+
+
+def test_a_stale_answer_says_so_and_the_list_filters_it(app, client, login_as, setup):
+    fresh = _answer(app, setup, question="Färsk fråga")
+    stale = _answer(app, setup, question="Gammal fråga", review_by=services.local_today(utcnow()) + timedelta(days=1))
+    with app.app_context():
+        db.session.get(Answer, stale).review_by = date(2020, 1, 1)  # as if a year went by
+        db.session.commit()
+    login_as("editor")
+    assert "Inaktuellt" in client.get(f"/kunskapsbanken/{stale}").get_data(as_text=True)
+    assert "Inaktuellt" not in client.get(f"/kunskapsbanken/{fresh}").get_data(as_text=True)
+    listed = client.get("/kunskapsbanken?inaktuella=1").get_data(as_text=True)
+    assert "Gammal fråga" in listed and "Färsk fråga" not in listed
+
+
+def test_the_editor_start_page_lists_drafts_and_answers_due(app, client, login_as, setup):
+    _answer(app, setup, question="Ett utkast om bygglov")
+    login_as("editor")
+    page = client.get("/start/editor").get_data(as_text=True)
+    assert "Ett utkast om bygglov" in page and "Att granska" in page and "Kunskapsbanken" in page
+
+
+def test_the_body_markup_is_escaped_on_the_show_page(app, client, login_as, setup):
+    answer_id = _answer(app, setup, body="<script>alert(1)</script> [klicka](javascript:alert(1))")
+    login_as("editor")
+    page = client.get(f"/kunskapsbanken/{answer_id}").get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="javascript' not in page
