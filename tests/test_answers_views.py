@@ -96,6 +96,8 @@ def test_publish_edit_history_and_archive(app, client, login_as, setup):
     assert client.post(f"/kunskapsbanken/{answer_id}/publicera", data={"csrf_token": token}).status_code == 302
     edit_page = client.get(f"/kunskapsbanken/{answer_id}/andra").get_data(as_text=True)
     assert 'name="expected_version" type="hidden" value="2"' in edit_page
+    assert "Anmälan attefallsåtgärd | https://www.lulea.se/bygglov</textarea>" in edit_page
+    assert 'value="hanna"' in edit_page
     response = client.post(f"/kunskapsbanken/{answer_id}/andra", data={
         **_form(setup, question="Behöver jag bygglov för ett attefallshus?", expected_version="2",
                 body="Nej, men du behöver göra en anmälan till Stadsbyggnadsförvaltningen."),

@@ -179,9 +179,12 @@ def _answer_form(answer):
     if answer is None:
         form = AnswerForm()
     else:
-        form = AnswerForm(obj=answer, owner=services.owner_value(answer), links=links_text(answer.links),
-                          category_id=str(answer.category_id or ""), expected_version=str(answer.version),
-                          responsible=services.username_of(answer.responsible_id))
+        # Not obj=answer: WTForms would then prefer the stored link list to its text below.
+        form = AnswerForm(question=answer.question, phrasings=answer.phrasings, keywords=answer.keywords,
+                          body=answer.body, links=links_text(answer.links), owner=services.owner_value(answer),
+                          responsible=services.username_of(answer.responsible_id),
+                          category_id=str(answer.category_id or ""), visibility=answer.visibility,
+                          review_by=answer.review_by, expected_version=str(answer.version))
     owners = services.owner_choices(actor)
     if answer is not None and services.owner_value(answer) not in {value for value, _ in owners}:
         owners.insert(0, (services.owner_value(answer), services.owner_name(answer)))
