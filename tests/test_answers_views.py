@@ -133,9 +133,15 @@ def test_the_editor_start_page_lists_drafts_and_answers_due(app, client, login_a
     assert "Ett utkast om bygglov" in page and "Att granska" in page and "Kunskapsbanken" in page
 
 
-def test_the_body_markup_is_escaped_on_the_show_page(app, client, login_as, setup):
-    answer_id = _answer(app, setup, body="<script>alert(1)</script> [klicka](javascript:alert(1))")
+def test_typed_text_is_escaped_on_every_editor_page(app, client, login_as, setup):
+    answer_id = _answer(app, setup, body="<script>alert(1)</script> [klicka](javascript:alert(1))",
+                        question="<img src=x onerror=alert(1)>?", phrasings="<b>fet</b>",
+                        links=[{"label": "<i>x</i>", "url": "https://www.lulea.se/\"><script>"}])
     login_as("editor")
-    page = client.get(f"/kunskapsbanken/{answer_id}").get_data(as_text=True)
-    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert 'href="javascript' not in page
+    for path in (f"/kunskapsbanken/{answer_id}", f"/kunskapsbanken/{answer_id}/historik", "/kunskapsbanken",
+                 f"/kunskapsbanken/{answer_id}/andra", "/start/editor"):
+        page = client.get(path).get_data(as_text=True)
+        assert "<script>alert(1)" not in page and "<img src=x" not in page and "<b>fet" not in page, path
+        assert 'href="javascript' not in page and "<i>x</i>" not in page and '"><script>' not in page, path
+    shown = client.get(f"/kunskapsbanken/{answer_id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown

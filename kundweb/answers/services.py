@@ -7,6 +7,7 @@ Who may change what is decided here (access.may_edit), not only in the views.
 """
 import difflib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
@@ -34,6 +35,8 @@ MAX_BODY = 10000
 MAX_LINKS = 10
 MAX_LINK_LABEL = 200
 MAX_URL = 500
+MAX_ROW_ID = 2**31 - 1
+ROW_ID = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²".isdigit() is true, and int() of it fails
 REVIEW_MONTHS = 12  # a new answer is due for review a year after it was written
 MAX_REVIEW_YEARS = 3  # further ahead than this nobody will remember to look at it
 
@@ -207,9 +210,14 @@ def owner_choices(actor):
 def parse_owner(value):
     """"unit:3" -> ("unit", 3); anything else -> (None, None)."""
     kind, _, number = (value or "").partition(":")
-    if kind in ("unit", "company") and number.isdigit():
+    if kind in ("unit", "company") and ROW_ID.fullmatch(number):
         return kind, int(number)
     return None, None
+
+
+def parse_row_id(text):
+    """A row id typed into a URL ("12"), or None: never a number no database key can hold."""
+    return int(text) if text and ROW_ID.fullmatch(text) else None
 
 
 def all_owner_choices():
@@ -270,8 +278,8 @@ def _identifier(value):
     if value is None or value == "":
         return None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
+        return value if 0 < value <= MAX_ROW_ID else -1
+    if isinstance(value, str) and ROW_ID.fullmatch(value.strip()):
         return int(value.strip())
     return -1  # never a row: reported as "finns inte"
 

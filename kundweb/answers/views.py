@@ -18,7 +18,7 @@ IMPORT_OVERHEAD_BYTES = 64 * 1024
 @bp.url_value_preprocessor
 def limit_upload_size(endpoint, values):
     """The import's size limit, set before the CSRF check reads the body."""
-    if endpoint == "answers.import_file":
+    if endpoint == "answers.import_answers":
         request.max_content_length = imports.MAX_BYTES + IMPORT_OVERHEAD_BYTES
 
 
@@ -26,9 +26,8 @@ def limit_upload_size(endpoint, values):
 @role_required("editor")
 def index():
     today = services.local_today(utcnow())
-    category = request.args.get("kategori", "")
     filters = services.AnswerFilter(status=request.args.get("status") or None, owner=request.args.get("agare") or None,
-                                    category_id=int(category) if category.isdigit() else None,
+                                    category_id=services.parse_row_id(request.args.get("kategori")),
                                     stale=request.args.get("inaktuella") == "1", text=request.args.get("q") or None)
     answers = services.list_answers(filters, today)
     return render("answers/index.html", answers=answers, filters=filters, today=today,
@@ -130,7 +129,7 @@ def delete(answer_id):
 
 @bp.route("/kunskapsbanken/import", methods=["GET", "POST"])
 @role_required("editor")
-def import_file():
+def import_answers():
     actor = current_actor()
     form = ImportForm()
     form.owner.choices = [("", "Ingen: varje rad anger sin ägare")] + services.owner_choices(actor)
