@@ -145,3 +145,40 @@ def test_typed_text_is_escaped_on_every_editor_page(app, client, login_as, setup
         assert 'href="javascript' not in page and "<i>x</i>" not in page and '"><script>' not in page, path
     shown = client.get(f"/kunskapsbanken/{answer_id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+
+
+def test_the_list_filters_by_status_owner_category_and_text(app, client, login_as, setup):
+    _answer(app, setup, question="Hur lång tid tar ett bygglov?")
+    _answer(app, setup, actor=SOCIAL_EDITOR, unit_id=setup.social, question="Hur söker jag försörjningsstöd?")
+    with app.app_context():
+        services.publish_answer(BUILDING_EDITOR, services.list_answers(services.AnswerFilter(text="bygglov"),
+                                                                       date(2026, 3, 2))[0])
+    login_as("editor")
+
+    def listed(query):
+        page = client.get(f"/kunskapsbanken?{query}").get_data(as_text=True)
+        return {q for q in ("Hur lång tid tar ett bygglov?", "Hur söker jag försörjningsstöd?") if q in page}
+
+    assert len(listed("")) == 2
+    assert listed("status=published") == {"Hur lång tid tar ett bygglov?"}
+    assert listed(f"agare=unit:{setup.social}") == {"Hur söker jag försörjningsstöd?"}
+    assert listed(f"kategori={setup.energi}") == set()
+    assert listed("q=FÖRSÖRJNING") == {"Hur söker jag försörjningsstöd?"}
+    assert listed("q=%25") == set()  # a LIKE wildcard typed in the box is a plain character
+
+
+def test_a_draft_is_deleted_from_its_page_but_a_published_answer_is_kept(app, client, login_as, setup):
+    draft = _answer(app, setup, question="Ett utkast")
+    published = _answer(app, setup, question="Publicerat")
+    with app.app_context():
+        services.publish_answer(BUILDING_EDITOR, services.get_answer(published))
+    login_as("editor")
+    token = csrf_token(client, f"/kunskapsbanken/{draft}")
+    assert "Ta bort utkastet" in client.get(f"/kunskapsbanken/{draft}").get_data(as_text=True)
+    assert "Ta bort utkastet" not in client.get(f"/kunskapsbanken/{published}").get_data(as_text=True)
+    response = client.post(f"/kunskapsbanken/{draft}/ta-bort", data={"csrf_token": token}, follow_redirects=True)
+    assert "Utkastet är borttaget." in response.get_data(as_text=True)
+    kept = client.post(f"/kunskapsbanken/{published}/ta-bort", data={"csrf_token": token}, follow_redirects=True)
+    assert "Arkivera svaret i stället." in kept.get_data(as_text=True)
+    with app.app_context():
+        assert [a.question for a in db.session.scalars(select(Answer))] == ["Publicerat"]

@@ -164,9 +164,9 @@ def list_answers(filters, today, limit=500):
     if filters.stale:
         query = query.where(Answer.review_by < today, Answer.status != "archived")
     for word in (filters.text or "").split()[:8]:
-        pattern = f"%{word.casefold()}%"
-        query = query.where(or_(func.lower(Answer.question).like(pattern),
-                                func.lower(Answer.keywords).like(pattern)))
+        word = word.casefold()
+        query = query.where(or_(func.lower(Answer.question).contains(word, autoescape=True),
+                                func.lower(Answer.keywords).contains(word, autoescape=True)))
     return db.session.scalars(query.order_by(Answer.updated_at.desc(), Answer.id.desc()).limit(limit)).all()
 
 
