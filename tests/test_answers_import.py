@@ -160,3 +160,14 @@ def test_the_import_page_shows_row_errors_and_imports_a_good_file(app, client, l
     assert "2 svar importerade som utkast." in client.get(good.location).get_data(as_text=True)
     with app.app_context():
         assert len(services.list_answers(services.AnswerFilter(status="draft"), date(2026, 3, 2))) == 2
+
+
+def test_a_file_over_the_limit_is_refused_with_413_before_it_is_read(app, client, login_as):
+    login_as("editor")
+    token = csrf_token(client, "/kunskapsbanken/import")
+    response = client.post("/kunskapsbanken/import", data={
+        "csrf_token": token, "status": "draft",
+        "file": (io.BytesIO(b"x" * (imports.MAX_BYTES + 128 * 1024)), "stor.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 413
+    with app.app_context():
+        assert db.session.scalars(select(Answer)).all() == []

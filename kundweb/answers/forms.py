@@ -21,8 +21,10 @@ class AnswerForm(Form):
                     "Länkar: skriv adressen (https://…) eller [text](https://…). HTML visas som text.")
     links = TextAreaField("Länkar till e-tjänst eller webbsida", validators=[Length(max=6000)],
                           description="En länk per rad: text | https://… (högst 10).")
-    owner = SelectField("Ägare (förvaltning eller bolag)", validators=[DataRequired("Välj vilken förvaltning eller "
-                                                                                    "vilket bolag som äger svaret.")])
+    # The choices offered are the editor's own; any other owner posted goes on to the service,
+    # which refuses it with a 403 and audits the attempt (not a quiet "not a valid choice").
+    owner = SelectField("Ägare (förvaltning eller bolag)", validate_choice=False,
+                        validators=[DataRequired("Välj vilken förvaltning eller vilket bolag som äger svaret.")])
     responsible = StringField("Ansvarig (användarnamn)",
                               validators=[DataRequired("Välj en ansvarig person ur katalogen."), Length(max=64)],
                               description="Användarnamnet på en aktiv person i katalogen, t.ex. hanna.")
