@@ -32,7 +32,14 @@ def test_an_editor_creates_publishes_and_edits_an_answer_and_sees_the_diff(app, 
     expect(editor.get_by_role("heading", level=1, name="Hur lång tid tar ett bygglov?")).to_be_visible()
     expect(editor.locator(".answer-body ol li")).to_have_count(2)
     expect(editor.get_by_text("Utkast", exact=True)).to_be_visible()
-    editor.get_by_role("button", name="Publicera").click()
+    # Publish with the keyboard alone: Tab from the top of the page reaches the button, Enter presses it.
+    publish = editor.get_by_role("button", name="Publicera")
+    for _ in range(60):
+        editor.keyboard.press("Tab")
+        if publish.evaluate("button => button === document.activeElement"):
+            break
+    expect(publish).to_be_focused()
+    editor.keyboard.press("Enter")
     expect(editor.get_by_text("Svaret är publicerat.")).to_be_visible()
     axe_check(editor, "the answer page")
     screenshot(editor, "answers-published")
