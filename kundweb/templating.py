@@ -23,6 +23,7 @@ NAV_ENTRIES = [
     ("Mina förslag", "answers.my_proposals", {}, "agent"),
     ("Kommunikation", "main.start", {"role": "communicator"}, "communicator"),
     ("Krisinformation", "crisis.index", {}, "communicator"),
+    ("Kunskapsbanken", "main.start", {"role": "editor"}, "editor"),
     ("Administration", "main.start", {"role": "admin"}, "admin"),
     ("Öppettider", "hours.admin", {}, "admin"),
     ("Katalogen", "directory.admin", {}, "admin"),

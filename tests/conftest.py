@@ -12,7 +12,8 @@ from kundweb import create_app
 from kundweb.extensions import db
 
 DEMO_PASSWORDS = {"employee": ("anna", "demo-anna"), "agent": ("bertil", "demo-bertil"),
-                  "communicator": ("cecilia", "demo-cecilia"), "admin": ("david", "demo-david")}
+                  "communicator": ("cecilia", "demo-cecilia"), "admin": ("david", "demo-david"),
+                  "editor": ("elin", "demo-elin")}
 CSRF_PATTERNS = [re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
                  re.compile(r'"X-CSRFToken": "([^"]+)"')]
 

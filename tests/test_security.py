@@ -213,13 +213,25 @@ EXPECTED = {
     ("answers.report_page", "GET"): (302, 403, 403, 403, 200),
     ("api.answers", "GET"): (200, 200, 200, 200, 200),
     ("answers.accept_proposal", "POST"): (302, 403, 403, 403, 404),
-    ("answers.mark_reviewed", "POST"): (302, 403, 403, 403, 404),
+    ("answers.mark_reviewed", "POST"): (302, 403, 403, 403, 302),
     ("answers.my_proposals", "GET"): (302, 403, 200, 403, 200),
     ("answers.proposal_queue", "GET"): (302, 403, 403, 403, 200),
     ("answers.propose", "GET"): (302, 403, 200, 403, 200),
     ("answers.propose", "POST"): (302, 403, 400, 403, 400),
     ("answers.reject_proposal", "POST"): (302, 403, 403, 403, 404),
     ("answers.review_due", "GET"): (302, 403, 403, 403, 200),
+    ("answers.archive", "POST"): (302, 403, 403, 403, 302),
+    ("answers.create", "GET"): (302, 403, 403, 403, 200),
+    ("answers.create", "POST"): (302, 403, 403, 403, 400),
+    ("answers.delete", "POST"): (302, 403, 403, 403, 302),
+    ("answers.edit", "GET"): (302, 403, 403, 403, 200),
+    ("answers.edit", "POST"): (302, 403, 403, 403, 400),
+    ("answers.history", "GET"): (302, 403, 403, 403, 200),
+    ("answers.import_answers", "GET"): (302, 403, 403, 403, 200),
+    ("answers.import_answers", "POST"): (302, 403, 403, 403, 400),
+    ("answers.index", "GET"): (302, 403, 403, 403, 200),
+    ("answers.publish", "POST"): (302, 403, 403, 403, 302),
+    ("answers.show", "GET"): (302, 403, 403, 403, 200),
     ("api.healthz", "GET"): (200, 200, 200, 200, 200),
     ("api.livez", "GET"): (200, 200, 200, 200, 200),
     ("auditlog.export_csv", "POST"): (302, 403, 403, 403, 200),
@@ -360,10 +372,12 @@ NOT_IN_MATRIX = {("static", "GET"), ("auth.logout", "POST")}  # static: headers 
 @pytest.fixture
 def matrix_data(app, tmp_path, monkeypatch):
     """One real row behind each kind of id in the URLs, so 200/404 is about access, not absence."""
+    from kundweb.answers import services as answers
     from kundweb.audit.services import Actor
     from kundweb.crisis import services as crisis
     from kundweb.database import utcnow
     from kundweb.directory import services as directory
+    from kundweb.enquiries import services as enquiries
     from tests.companies_helpers import company, pdf, submit
     from tests.directory_helpers import add_demo_users
     from tests.records_helpers import EMPLOYEE, register, upload, wav_bytes
@@ -377,12 +391,17 @@ def matrix_data(app, tmp_path, monkeypatch):
                                       crisis.MessageInput("Vattenläcka", "Kokas före användning.", "warning"))
         function = directory.save_function(Actor("david", frozenset({"admin"})), None,
                                            directory.FunctionInput(name="Växeln", phone="0920-45 30 00"), utcnow())
+        answer = answers.create_answer(Actor("david", frozenset({"admin"})), {
+            "question": "Var hämtas soporna?", "body": "Se hämtschemat.", "unit_id": people["david"].unit_id,
+            "responsible_id": people["david"].id, "category_id": enquiries.add_category(
+                Actor("david", frozenset({"admin"})), "Avfall", "Sophämtning").id}, status="published")
         return {
             "records": {"item_id": item.id, "attachment_id": item.attachments[0].id},
             "companies": {"company_id": case.company_id, "case_id": case.id, "attachment_id": case.attachments[0].id},
             "crisis": {"message_id": draft.id},
             "directory": {"person_id": people["bertil"].id, "function_id": function.id},
             "main": {"role": "admin"},
+            "answers": {"answer_id": answer.id},
         }
 
 

@@ -32,7 +32,7 @@ class CurrentUser:
 
     @property
     def primary_role(self):
-        for role in ("admin", "communicator", "agent", "employee"):
+        for role in ("admin", "communicator", "agent", "editor", "employee"):
             if role in self.roles:
                 return role
         return "employee"

@@ -5,7 +5,6 @@ the database at each call (starts_at <= now < ends_at), never from job state.
 """
 import hashlib
 import logging
-import re
 import smtplib
 import threading
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from markupsafe import Markup, escape
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +22,8 @@ from kundweb.crisis.models import (SEVERITIES, CrisisMessage, CrisisNotice, Cris
 from kundweb.database import UTCDateTime, utcnow
 from kundweb.extensions import db
 from kundweb.hours.calendar import STOCKHOLM, CrisisExtension
+# The markup rules are shared with Kunskapsbanken; crisis callers keep using these names.
+from kundweb.safe_markup import body_html, plain_text  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +31,10 @@ SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 MAX_TITLE = 200
 MAX_BODY = 5000
 MAX_QUESTION = 300
-# [label](https://…) or a bare https:// address; nothing else becomes markup.
 # A start this close counts as "now": the communicator means it to go out at once.
 IMMEDIATE_WITHIN = timedelta(minutes=1)
 # How long a confirmation page stays valid; after that the communicator looks again.
 CONFIRMATION_MAX_AGE_SECONDS = 3600
-LINK_PATTERN = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^\s)]{1,500})\)|(https?://[^\s<]{1,500}[^\s<.,;:!?)])")
 
 
 class CrisisError(Exception):
@@ -638,39 +636,6 @@ def snapshot(message):
         "hours_on_holidays": bool(message.hours_on_holidays),
         "approval_requested_by": message.approval_requested_by,
     }
-
-
-def _unix_newlines(text):
-    """Bodies typed in a browser arrive with CR LF; feeds and plain-text channels want LF only."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def body_html(text):
-    """Paragraphs and links from plain text; everything else escaped (no raw HTML ever)."""
-    text = _unix_newlines(text)
-    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    return Markup("".join(f"<p>{_linkify(p)}</p>" for p in paragraphs))
-
-
-def _linkify(paragraph):
-    parts, position = [], 0
-    for match in LINK_PATTERN.finditer(paragraph):
-        parts.append(_escape_lines(paragraph[position:match.start()]))
-        label, url = (match.group(1), match.group(2)) if match.group(2) else (match.group(3), match.group(3))
-        parts.append(Markup('<a href="{}">{}</a>').format(url, label))
-        position = match.end()
-    parts.append(_escape_lines(paragraph[position:]))
-    return Markup("").join(parts)
-
-
-def _escape_lines(text):
-    return Markup("<br>").join(escape(line) for line in text.split("\n"))
-
-
-def plain_text(text):
-    """The body for plain-text channels: links as "label (url)"."""
-    return LINK_PATTERN.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(2) else m.group(3),
-                            _unix_newlines(text).strip())
 
 
 def api_item(message):

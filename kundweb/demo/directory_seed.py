@@ -22,6 +22,8 @@ DEMO_USER_DETAILS = {
     "cecilia": ("Stadshuset, rum 105", "Nås bäst på mobilen.", 60),
     "david": ("Stadshuset, Kundcenter", "", 90),
     "erik": ("Stadshuset, Kundcenter", "Kvällsskift mån–tor.", 5),
+    "elin": ("Stadshuset, plan 3", "", 40),
+    "frida": ("Socialkontoret, Storgatan 9", "Telefontid tis och tor 9–11.", 75),
 }
 # (name, number, e-mail, unit, opening hours, keywords, public)
 FUNCTIONS = [

@@ -1,5 +1,6 @@
 """Demo data: each feature adds an idempotent seeder to SEEDERS."""
 
+from kundweb.demo.answers_seed import seed_answers
 from kundweb.demo.companies_seed import seed_companies
 from kundweb.demo.comparisons_seed import seed_comparisons
 from kundweb.demo.directory_seed import seed_directory
@@ -19,7 +20,8 @@ def seed_forwarding_targets():
     return [f"{changed} mottagare för vidarebefordran från katalogen och bolagsregistret"] if changed else []
 
 
-SEEDERS = [seed_directory, seed_goals, seed_comparisons, seed_companies, seed_records, seed_forwarding_targets]
+SEEDERS = [seed_directory, seed_goals, seed_comparisons, seed_companies, seed_records, seed_forwarding_targets,
+           seed_answers]
 
 
 def seed_all():

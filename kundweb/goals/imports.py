@@ -39,6 +39,7 @@ class Column:
     key: str
     label: str  # the Swedish name used in messages and in the documented format
     aliases: tuple  # accepted headers, compared case- and accent-insensitively
+    optional: bool = False  # a file may leave the column out
 
 
 FORMATS = {
@@ -95,6 +96,8 @@ XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx file is a zip archive
 
 def read_rows(raw, kind, mapping=None):
     """Yield (row number, {column key: text}) of a file in format `kind`, CSV or .xlsx.
+
+    `kind` names one of FORMATS, or is another feature's own tuple of Columns.
 
     `mapping` maps column keys to the header the file uses for them; columns not
     mapped are found by their accepted names. Raises ImportRejected when the file or
@@ -162,11 +165,11 @@ def _cell_text(value):
 
 def _positions(kind, header, raw_header, mapping):
     positions, errors = {}, []
-    for column in FORMATS[kind]:
+    for column in FORMATS[kind] if isinstance(kind, str) else kind:
         wanted = mapping.get(column.key)
         names = [fold(wanted)] if wanted else [fold(a) for a in column.aliases]
         index = next((header.index(name) for name in names if name in header), None)
-        if index is None and (kind, column.key) not in OPTIONAL:
+        if index is None and not column.optional and (kind, column.key) not in OPTIONAL:
             shown = f"”{wanted}”" if wanted else f"”{column.label}”"
             errors.append(f"Rad 1: kolumnen {shown} saknas.")
         positions[column.key] = index

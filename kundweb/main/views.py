@@ -2,11 +2,13 @@
 from flask import abort, redirect, url_for
 from flask_login import current_user, login_required
 
+from kundweb.answers import services as answers
 from kundweb.audit import services as audit
 from kundweb.auth.decorators import current_actor
 from kundweb.auth.services import ROLES
 from kundweb.crisis import services as crisis
 from kundweb.crisis.forms import SubscriptionForm
+from kundweb.database import utcnow
 from kundweb.main import bp
 from kundweb.records import services as records
 from kundweb.records.forms import blank_register_form
@@ -34,6 +36,9 @@ def start(role):
         context["records_open"] = records.open_count(current_actor())
     if role == "agent":
         context["crisis_with_scripts"] = crisis.active_messages_with_scripts()
+    if role == "editor":
+        context["today"] = answers.local_today(utcnow())
+        context["overview"] = answers.editor_overview(current_actor(), context["today"])
     if role == "admin":
         context["audit_events"] = audit.recent_events(limit=15)
     return render(f"main/start_{role}.html", role=role, **context)
