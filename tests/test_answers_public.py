@@ -272,3 +272,11 @@ def test_the_etag_is_the_same_in_every_process(app):
         first = public.list_etag()
         app.extensions.pop("kundweb_public_answers", None)
         assert public.list_etag() == first == public.public_answers().etag
+
+
+def test_numbered_steps_reach_the_web_site_as_a_list(app, client):
+    with app.app_context():
+        answer(body="Så ansöker du:\n\n1. Logga in i e-tjänsten\n2. Fyll i ansökan\n3. Skicka in")
+        db.session.commit()
+    html = client.get("/api/v1/answers").json["answers"][0]["answer_html"]
+    assert "<ol>" in html and "<li>Fyll i ansökan</li>" in html

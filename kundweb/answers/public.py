@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from kundweb.answers.models import Answer
 from kundweb.caching import per_app
 from kundweb.companies.models import Company
-from kundweb.crisis.services import body_html, plain_text
+from kundweb.safe_markup import body_html, plain_text
 from kundweb.directory.models import Unit
 from kundweb.directory.search import fold
 from kundweb.enquiries.models import EnquiryCategory
@@ -127,7 +127,7 @@ def get_public_answer(answer_id):
 
 
 def answer_html(body):
-    """The answer as sanitised HTML (Markup): paragraphs and http(s) links, the same rules as crisis texts."""
+    """The answer as sanitised HTML (Markup): paragraphs and http(s) links, the same rules as crisis texts (numbered steps too)."""
     return body_html(body)
 
 
