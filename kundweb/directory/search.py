@@ -238,22 +238,27 @@ def search(raw, include_hidden=False, limit=RESULT_LIMIT, today=None, stale_befo
         rows = _statement(dialect, "names", include_hidden).all(engine, params)
         if len(rows) <= limit:
             rows = _statement(dialect, "words", include_hidden).all(engine, params)
-        if len(rows) <= limit:
-            # Room left: tolerant matches after the exact ones. Never asked when exact ones fill the list.
+        if len(rows) < min(TOLERANT_WHEN_FEWER_THAN, limit + 1):
+            # Few exact matches: tolerant ones after them. Never asked when the exact ones are enough.
             rows = rows + _tolerant_rows(engine, dialect, query, include_hidden, params,
                                          {(row[0], row[1]) for row in rows}, limit + 1 - len(rows))
-    return Results(query, [_hit(row) for row in rows[:limit]], len(rows) > limit)
-
-
-def _hit(row):
-    (kind, id_, name, title, unit, extension, phone, mobile, email, location, note, hours, hidden, rank,
-     unconfirmed, absent_until, deputy_name, deputy_extension, deputy_direct, deputy_mobile, _) = row
     display = phones.display_phone
-    return Hit(kind, id_, name, title, unit, extension, display(phone), display(mobile), email, location, note,
-               hours, bool(hidden), rank == 0,
-               read_time(unconfirmed).astimezone(STOCKHOLM).date() if unconfirmed is not None else None,
-               date.fromisoformat(absent_until) if isinstance(absent_until, str) else absent_until,
-               deputy_name, deputy_extension, display(deputy_direct or deputy_mobile), rank == TOLERANT_RANK)
+    hits = [Hit(kind, id_, name, title, unit, extension, display(phone), display(mobile), email, location, note,
+                hours, bool(hidden), rank == 0, unconfirmed and _local_date(unconfirmed),
+                absent_until and _date(absent_until), deputy_name, deputy_extension,
+                display(deputy_direct or deputy_mobile), rank == TOLERANT_RANK)
+            for kind, id_, name, title, unit, extension, phone, mobile, email, location, note, hours, hidden, rank,
+            unconfirmed, absent_until, deputy_name, deputy_extension, deputy_direct, deputy_mobile, _
+            in rows[:limit]]
+    return Results(query, hits, len(rows) > limit)
+
+
+def _local_date(stored):
+    return read_time(stored).astimezone(STOCKHOLM).date()
+
+
+def _date(stored):
+    return date.fromisoformat(stored) if isinstance(stored, str) else stored
 
 
 # At most this many index matches per kind are ranked. A query matching more shows the
@@ -269,6 +274,8 @@ NAME_CANDIDATES = 40
 # the names sharing most trigrams with a typo, and only those few candidates are scored (an
 # edit distance over words, rapidfuzz) in Python, the same way on both databases.
 TOLERANT_CANDIDATES = 200
+# "Few" exact matches: fewer than this many ask for tolerant ones too.
+TOLERANT_WHEN_FEWER_THAN = 3
 TOLERANT_MIN_SIMILARITY = 0.8  # 1 - (inserted + deleted letters) / (letters of both): one wrong letter in five
 TOLERANT_RANK = 4
 _STATEMENTS = {}
@@ -299,8 +306,9 @@ def _statement(dialect, mode, include_hidden):
         person_rank, function_rank = _RANKS[mode]
         visible = "" if include_hidden else " AND p.hidden = false"
         deputy_visible = "" if include_hidden else " AND d.hidden = false"
-        # The functional entries are few: in "names" mode they are matched on every word all the same.
-        function_mode = "words" if mode == "names" else mode
+        # In "names" mode functional entries are matched on every word all the same (public numbers first);
+        # the full-text prefix matches hold those whose names begin with the words too.
+        function_mode = "prefix" if mode == "names" else mode
         limit = "2 * :tolerant_candidates" if mode == "tolerant" else ":limit"
         _STATEMENTS[key] = DriverStatement(f"""
 WITH top AS (
@@ -344,7 +352,7 @@ def _candidates(dialect, table, mode):
         exact = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :exact_match"
         named = f"SELECT rowid FROM {names} WHERE {names} MATCH :name_match LIMIT :name_candidates"
         near = (f"SELECT rowid FROM {tolerant} WHERE {tolerant} MATCH :tolerant_match "
-                f"ORDER BY rank LIMIT :tolerant_candidates")
+                f"ORDER BY rank LIMIT :tolerant_candidates")  # rank: bm25, only for the few rows of a typo's trigrams
     else:
         # The same expressions as the GIN indexes in the migrations, so PostgreSQL uses them.
         vector = "to_tsvector('simple'::regconfig, search_text || ' ' || search_numbers)"
@@ -357,6 +365,8 @@ def _candidates(dialect, table, mode):
                 f"ORDER BY :tolerant_match <<-> name_tolerant LIMIT :tolerant_candidates")
     if mode == "names":
         return named
+    if mode == "prefix":
+        return prefix
     if mode == "words":
         return f"SELECT * FROM ({prefix}) AS prefix_matches UNION SELECT * FROM ({named}) AS name_matches"
     if mode == "tolerant":
@@ -374,20 +384,31 @@ def _tolerant_rows(engine, dialect, query, include_hidden, params, seen, wanted)
     longest = max(keys, key=len)
     if len(longest) < 3:
         return []
-    if dialect == "sqlite":  # any of the key's trigrams; FTS5 ranks the rows sharing most of them first
-        match = " OR ".join(f'"{trigram}"' for trigram in dict.fromkeys(
-            longest[i:i + 3] for i in range(len(longest) - 2)))
+    statement = _statement(dialect, "tolerant", include_hidden)
+    params = {**params, "tolerant_candidates": TOLERANT_CANDIDATES}
+    if dialect == "sqlite":
+        # First every key as it is (a spelling variant: cheap, no ranking), then, if that finds
+        # nothing new, any of the longest key's trigrams, the rows sharing most of them first (a typo).
+        rows = _scored(statement.all(engine, {**params, "tolerant_match": " ".join(
+            f'"{key}"' for key in keys if len(key) >= 3)}), keys, seen)
+        if not rows:
+            rows = _scored(statement.all(engine, {**params, "tolerant_match": " OR ".join(
+                f'"{trigram}"' for trigram in dict.fromkeys(longest[i:i + 3] for i in range(len(longest) - 2)))}),
+                keys, seen)
     else:
-        match = longest
-    rows = _statement(dialect, "tolerant", include_hidden).all(
-        engine, {**params, "tolerant_match": match, "tolerant_candidates": TOLERANT_CANDIDATES})
+        rows = _scored(statement.all(engine, {**params, "tolerant_match": longest}), keys, seen)
+    return rows[:wanted]
+
+
+def _scored(rows, keys, seen):
+    """The rows (not in `seen`) near enough to every key, the nearest first."""
     scored = []
     for row in rows:
         if (row[0], row[1]) not in seen:
             similarity = _similarity(keys, (row[-1] or "").split())
             if similarity >= TOLERANT_MIN_SIMILARITY:
                 scored.append((-similarity, len(scored), row))
-    return [row for _, _, row in sorted(scored)[:wanted]]
+    return [row for _, _, row in sorted(scored)]
 
 
 def _similarity(keys, words):
