@@ -275,3 +275,25 @@ def test_a_hidden_deputy_is_not_named_to_agents(directory, app_context):
     hit = search("pettersson", today=_local_today()).hits[0]
     assert hit.absent_until is not None and hit.deputy_name is None
     assert search("pettersson", include_hidden=True, today=_local_today()).hits[0].deputy_name == "Eva Lindbeck"
+
+
+# --------------------------------------------------------------------------- the demo, as the issue tried it
+
+def test_the_demo_finds_the_issues_queries(app_context):
+    from kundweb.demo.companies_seed import seed_companies
+    from kundweb.demo.directory_seed import seed_directory
+    from kundweb.demo.goals_seed import seed_categories
+
+    seed_directory(), seed_categories(), seed_companies()
+    now = utcnow()
+    for typed, surname in [("ericsson", "Eriksson"), ("petterson", "Pettersson"), ("lindbak", "Lindbäck")]:
+        assert any(name.endswith(surname) for name in names(search(typed))), (typed, names(search(typed)))
+    assert any(name.startswith("Ann-Sofie") for name in names(search("annsofie")))
+    routes = {typed: [(hit.name, hit.route) for hit in _group(typed, "topic")]
+              for typed in ("elavbrott", "parkeringstillstånd", "ekonomiskt bistånd")}
+    assert routes == {"elavbrott": [("Elavbrott", "company_own")],
+                      "parkeringstillstånd": [("Parkeringstillstånd", "kundcenter")],
+                      "ekonomiskt bistånd": [("Ekonomiskt bistånd", "forward")]}, routes
+    assert names(search("bibliotek"))[0] == "Stadsbiblioteket"
+    units = grouped_search("socialförvaltningen", now=now).groups[0].hits
+    assert [unit.name for unit in units] == ["Socialförvaltningen"] and units[0].functions
