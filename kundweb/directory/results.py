@@ -106,15 +106,19 @@ def _read_unit_index():
         select(Person.unit_id, func.count()).where(Person.active.is_(True), Person.hidden.is_(False))
         .group_by(Person.unit_id)).all()))
     functions = {}
-    for entry in db.session.scalars(select(FunctionalEntry).where(FunctionalEntry.active.is_(True))
-                                    .order_by(FunctionalEntry.public.desc(), FunctionalEntry.sort_key)):
-        functions.setdefault(entry.unit_id, []).append(FunctionNumber(
-            entry.id, entry.name, phones.display_phone(entry.phone), entry.public, entry.opening_hours))
-    units = db.session.scalars(select(Unit)).all()
-    return [(tuple(fold(unit.name).split()), UnitHit(unit.id, unit.name, tuple(functions.get(unit.id, ())),
-                                                     staff[unit.id]))
-            for unit in sorted(units, key=lambda unit: sort_key(unit.name))
-            if staff[unit.id] or unit.id in functions]
+    # Columns, not entities: this is read again every few seconds in every web process.
+    for unit_id, *entry in db.session.execute(
+            select(FunctionalEntry.unit_id, FunctionalEntry.id, FunctionalEntry.name, FunctionalEntry.phone,
+                   FunctionalEntry.public, FunctionalEntry.opening_hours)
+            .where(FunctionalEntry.active.is_(True), FunctionalEntry.unit_id.is_not(None))
+            .order_by(FunctionalEntry.public.desc(), FunctionalEntry.sort_key)):
+        entry_id, name, phone, public, opening_hours = entry
+        functions.setdefault(unit_id, []).append(FunctionNumber(
+            entry_id, name, phones.display_phone(phone), public, opening_hours))
+    units = db.session.execute(select(Unit.id, Unit.name)).all()
+    return [(tuple(fold(name).split()), UnitHit(unit_id, name, tuple(functions.get(unit_id, ())), staff[unit_id]))
+            for unit_id, name in sorted(units, key=lambda unit: sort_key(unit.name))
+            if staff[unit_id] or unit_id in functions]
 
 
 def _unit_index():

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from kundweb.caching import Expiring, per_app
 from kundweb.companies import services as companies
 from kundweb.directory import phones
-from kundweb.directory.models import FunctionalEntry
+from kundweb.directory.models import FunctionalEntry, Unit
 from kundweb.directory.search import fold, sort_key
 from kundweb.enquiries.models import EnquiryCategory
 from kundweb.extensions import db
@@ -60,10 +60,16 @@ def matching(query_terms, exclude_company_ids=()):
 
 def _read_index():
     """[(the category name's folded words, TopicHit)] of every active category."""
-    categories = db.session.scalars(select(EnquiryCategory).where(EnquiryCategory.active.is_(True))).all()
+    categories = db.session.execute(select(EnquiryCategory.name, EnquiryCategory.group_name)
+                                    .where(EnquiryCategory.active.is_(True))).all()
+    if not categories:
+        return []
     notes = {fold(note.name): note for note in companies.routing_notes()}
-    functions = db.session.scalars(select(FunctionalEntry).where(FunctionalEntry.active.is_(True))
-                                   .order_by(FunctionalEntry.public.desc(), FunctionalEntry.sort_key)).all()
+    # Columns, not entities: this is read again every few seconds in every web process.
+    functions = db.session.execute(
+        select(FunctionalEntry.id, FunctionalEntry.name, FunctionalEntry.keywords, FunctionalEntry.phone, Unit.name)
+        .outerjoin(Unit, Unit.id == FunctionalEntry.unit_id).where(FunctionalEntry.active.is_(True))
+        .order_by(FunctionalEntry.public.desc(), FunctionalEntry.sort_key)).all()
     covers = [(set(fold(f"{entry.name} {entry.keywords}").split()), entry) for entry in functions]
     index = []
     for category in sorted(categories, key=lambda category: sort_key(category.name)):
@@ -81,11 +87,11 @@ def _route(category, words, company, covers):
                         company.since, company.company_id)
     needed = {word for word in words if word not in FILLER_WORDS}
     covering = [entry for entry_words, entry in covers if needed and needed <= entry_words]
-    covering.sort(key=lambda entry: entry.unit_name != category.group_name)  # stable: own department first
+    covering.sort(key=lambda entry: entry[4] != category.group_name)  # stable: own department's entries first
     if covering:
-        entry = covering[0]
-        return TopicHit(category.name, category.group_name, "forward", entry.name, entry.id,
-                        phones.display_phone(entry.phone), None, None)
+        entry_id, name, _, phone, _ = covering[0]
+        return TopicHit(category.name, category.group_name, "forward", name, entry_id, phones.display_phone(phone),
+                        None, None)
     return TopicHit(category.name, category.group_name, "kundcenter", None, None, "", None, None)
 
 
