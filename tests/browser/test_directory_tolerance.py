@@ -65,3 +65,26 @@ def test_agent_finds_misspelled_names_and_where_a_question_goes(app, page, axe_c
     expect(page.locator("#directory-status")).to_contain_text("1 träff.")
     axe_check(page, "a question and its route in the directory search")
     screenshot(page, "directory_search_topic")
+
+
+def test_a_unit_name_shows_the_unit_with_its_public_numbers_before_its_staff(app, page, axe_check):
+    now = utcnow()
+    with app.app_context():
+        add_demo_users(now)
+        for username, name in [("socek", "Erik Ekman"), ("socfa", "Fia Falk")]:
+            add_person(username, name, now, title="Handläggare", department="Socialförvaltningen")
+        unit = services.unit_named("Socialförvaltningen", now)
+        services.save_function(ADMIN, None, services.FunctionInput(
+            name="Socialjouren", phone="0920-45 39 99", unit_id=unit.id, public=True,
+            opening_hours="Kvällar, nätter och helger", keywords="socialjour akut"), now)
+    log_in(page, "agent")
+    page.get_by_role("link", name="Sök i katalogen").click()
+    page.get_by_label("Sök person, enhet, funktion eller nummer").press_sequentially("socialförvaltningen", delay=30)
+    units = page.get_by_role("list", name="Förvaltningar och enheter")
+    expect(units).to_contain_text("Socialförvaltningen")
+    expect(units).to_contain_text("Socialjouren 0920-45 39 99")
+    hits = page.locator("#directory-hits .hit__link")
+    expect(hits.first).to_have_text("Socialjouren")  # the public number before the staff
+    expect(hits).to_have_count(4)  # and Anna Andersson, Erik Ekman, Fia Falk
+    axe_check(page, "a unit hit in the directory search")
+    screenshot(page, "directory_search_unit")
