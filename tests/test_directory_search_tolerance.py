@@ -297,3 +297,12 @@ def test_the_demo_finds_the_issues_queries(app_context):
     assert names(search("bibliotek"))[0] == "Stadsbiblioteket"
     units = grouped_search("socialförvaltningen", now=now).groups[0].hits
     assert [unit.name for unit in units] == ["Socialförvaltningen"] and units[0].functions
+
+
+def test_a_functional_entry_with_the_longest_name_and_keywords_is_saved_and_found(app_context):
+    """Its spelling keys are longer than name and keywords together may be: the column must hold them."""
+    keywords = " ".join(f"sökord{n:03d}x" for n in range(45))[:500]
+    entry = _function("Ö" * 10 + " Mottagningen för ekonomiskt bistånd och " + "x" * 140, "Socialförvaltningen", keywords)
+    assert len(entry.name_tolerant) > 600
+    assert entry.name in names(search("sokord044x"))  # exact
+    assert entry.name in names(search("mottagningenn"))  # tolerant

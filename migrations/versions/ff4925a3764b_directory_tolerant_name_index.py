@@ -67,7 +67,7 @@ def upgrade():
         raise RuntimeError(f"no directory tolerant index for {dialect}; add one to this migration")
     for table in SEARCH_TABLES:
         # In place, not a batch copy: SQLite keeps the table and its full-text triggers.
-        op.add_column(table, sa.Column('name_tolerant', sa.String(length=600), nullable=False, server_default=''))
+        op.add_column(table, sa.Column('name_tolerant', sa.Text(), nullable=False, server_default=''))
     _fill_keys()
     if dialect == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
