@@ -32,8 +32,8 @@ def search():
     # The crisis scripts panel is beside the results: only the whole page reads it, never a search as you type.
     panel = None if wants_fragment("directory-results") else crisis.scripts_panel()
     return render("directory/search.html", fragment="directory/_results.html", target="directory-results",
-                  q=query, results=results, linked_hits=_linked(results.hits), company_notes=results.company_notes, oob=True,
-                  crisis_panel=panel)
+                  q=query, results=results, linked_hits=_linked(results.hits), company_notes=results.company_notes,
+                  oob=True, crisis_panel=panel)
 
 
 # Entry URLs remembered per process: about one per person and functional entry.

@@ -34,10 +34,12 @@ SQLITE_TOLERANT_INDEX_DDL = [
     "INSERT INTO {t}_tolerant_fts(rowid, name_tolerant) VALUES (new.id, new.name_tolerant); "
     "END",
     "CREATE TRIGGER {t}_tolerant_fts_delete AFTER DELETE ON {t} BEGIN "
-    "INSERT INTO {t}_tolerant_fts({t}_tolerant_fts, rowid, name_tolerant) VALUES ('delete', old.id, old.name_tolerant); "
+    "INSERT INTO {t}_tolerant_fts({t}_tolerant_fts, rowid, name_tolerant) "
+    "VALUES ('delete', old.id, old.name_tolerant); "
     "END",
     "CREATE TRIGGER {t}_tolerant_fts_update AFTER UPDATE OF name_tolerant ON {t} BEGIN "
-    "INSERT INTO {t}_tolerant_fts({t}_tolerant_fts, rowid, name_tolerant) VALUES ('delete', old.id, old.name_tolerant); "
+    "INSERT INTO {t}_tolerant_fts({t}_tolerant_fts, rowid, name_tolerant) "
+    "VALUES ('delete', old.id, old.name_tolerant); "
     "INSERT INTO {t}_tolerant_fts(rowid, name_tolerant) VALUES (new.id, new.name_tolerant); "
     "END",
     "INSERT INTO {t}_tolerant_fts({t}_tolerant_fts) VALUES ('rebuild')",

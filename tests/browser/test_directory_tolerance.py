@@ -18,8 +18,9 @@ def _directory(app):
     now = utcnow()
     with app.app_context():
         add_demo_users(now)
-        eriksson = add_person("pereri", "Per Eriksson", now, title="Handläggare", department="Stadsbyggnadsförvaltningen",
-                              extension="4802", phone="0920-45 48 02", reach_note="Nås bäst förmiddagar.")
+        eriksson = add_person("pereri", "Per Eriksson", now, title="Handläggare",
+                              department="Stadsbyggnadsförvaltningen", extension="4802", phone="0920-45 48 02",
+                              reach_note="Nås bäst förmiddagar.")
         absent = add_person("lindbk", "Ann-Sofie Lindbäck", now, title="Socialsekreterare",
                             department="Socialförvaltningen", extension="4801")
         absent.absent_until = now.astimezone(STOCKHOLM).date() + timedelta(days=7)
