@@ -50,8 +50,11 @@ def load_config(app, config):
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         lock_timeout_ms = int(app.config["DATABASE_LOCK_TIMEOUT_SECONDS"] * 1000)
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        # The directory's tolerant search proposes names at least this near a typed word (pg_trgm's `<%`;
+        # its default 0.6 misses one letter left out of a seven-letter name); Python decides (search.py).
+        connection_options = f"-c lock_timeout={lock_timeout_ms} -c pg_trgm.word_similarity_threshold=0.4"
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **options, "connect_args": {**options.get("connect_args", {}), "options": f"-c lock_timeout={lock_timeout_ms}"}}
+            **options, "connect_args": {**options.get("connect_args", {}), "options": connection_options}}
     if config_class is CONFIGS["production"]:
         check_production_config(app.config)
         app.config["TRUSTED_HOSTS"] = production_trusted_hosts(app.config)

@@ -20,7 +20,6 @@ NAV_ENTRIES = [
     ("Servicemål", "goals.dashboard", {}, "agent"),
     ("Sök i katalogen", "directory.search", {}, "agent"),
     ("Bolag", "companies.index", {}, "agent"),
-    ("Mina förslag", "answers.my_proposals", {}, "agent"),
     ("Kommunikation", "main.start", {"role": "communicator"}, "communicator"),
     ("Krisinformation", "crisis.index", {}, "communicator"),
     ("Kunskapsbanken", "main.start", {"role": "editor"}, "editor"),

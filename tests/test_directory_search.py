@@ -62,7 +62,7 @@ def names(results):
     ("Östl", "Åsa Östlund"),
     ("asa", "Åsa Östlund"),
     ("åsa östlund", "Åsa Östlund"),
-    ("martha", None),  # no fuzzy matching: "Märta" is "marta"
+    ("martha", "Märta Lindqvist"),  # a spelling variant ("th" is "t"), after any exact match
     ("marta", "Märta Lindqvist"),
     ("lulea", "Örjan Luleåbo"),  # `lulea` finds `Luleå`
     ("LULEÅ", "Örjan Luleåbo"),

@@ -1,5 +1,5 @@
 """Demo data for the directory: about 300 people synced from the demo directory, their own
-contact details, and 15 functional entries (demo mode only; idempotent)."""
+contact details, and 16 functional entries (demo mode only; idempotent)."""
 import json
 from datetime import timedelta
 
@@ -53,6 +53,8 @@ FUNCTIONS = [
      "Mån–fre 08.00–16.00", "skolskjuts buss taxi skolväg", True),
     ("IT-supporten", "0920-45 39 00", "itsupport", "Kommunledningsförvaltningen",
      "Mån–fre 07.30–16.30", "dator lösenord konto skrivare it", False),
+    ("Mottagningen ekonomiskt bistånd", "0920-45 39 50", "ekonomisktbistand", "Socialförvaltningen",
+     "Telefontid mån–fre 9–11", "ekonomiskt bistånd försörjningsstöd socialbidrag", True),
     ("Hemtjänstens samordning", "0920-45 38 50", "hemtjanst", "Socialförvaltningen",
      "Mån–fre 07.00–16.00", "hemtjänst trygghetslarm planering", False),
     ("Räddningstjänstens kansli", "0920-45 38 90", "raddningstjansten", "Räddningstjänsten",

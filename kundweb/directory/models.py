@@ -13,6 +13,8 @@ class SearchColumns:
     search_text = db.Column(db.Text, nullable=False, default="")  # folded words: name, title, unit ...
     search_numbers = db.Column(db.String(400), nullable=False, default="")  # digit strings of every number
     name_folded = db.Column(db.String(300), nullable=False, default="")  # for "name starts with" ranking
+    # The names' spelling keys (search.tolerant_keys), under a trigram index: tolerant matching.
+    name_tolerant = db.Column(db.Text, nullable=False, default="")
     # Byte order on PostgreSQL too, whatever the database's collation: see search.sort_key().
     sort_key = db.Column(db.String(300).with_variant(db.String(300, collation="C"), "postgresql"),
                          nullable=False, default="")

@@ -10,13 +10,12 @@ from kundweb.audit.models import AuditEvent
 from kundweb.audit.services import Actor
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.caching import per_app
-from kundweb.companies import services as companies
 from kundweb.crisis import services as crisis
 from kundweb.database import utcnow
 from kundweb.directory import absence, bp, services, sync
 from kundweb.directory.forms import AbsenceForm, AdminContactForm, ContactForm, FunctionForm
 from kundweb.directory.phones import display_phone
-from kundweb.directory.search import search as search_directory
+from kundweb.directory.results import grouped_search
 from kundweb.extensions import db
 from kundweb.templating import localtime
 from kundweb.web import render, wants_fragment
@@ -30,11 +29,10 @@ CONTACT_FIELDS = "any(extension, direct_number, mobile, location, reach_note)"
 @role_required("agent")
 def search():
     query = request.args.get("q", "")
-    results = search_directory(query, include_hidden=current_user.has_role("admin"))
-    # Municipal companies the query names, and the companies owning the hits' units: where their customers turn.
-    company_notes = companies.search_notes(query if results.searched else "",
-                                           [hit.unit for hit in results.hits if hit.kind == "function"])
-    hits = {"q": query, "results": results, "linked_hits": _linked(results.hits), "company_notes": company_notes}
+    # Every kind of hit, grouped; the companies owning the hits' units too: where their customers turn.
+    results = grouped_search(query, include_hidden=current_user.has_role("admin"), now=utcnow())
+    hits = {"q": query, "results": results, "linked_hits": _linked(results.hits),
+            "company_notes": results.company_notes}
     if wants_fragment("site-search-results"):
         # The search box on every other agent page (in the header, or leading the agent start page).
         return render_template("directory/_site_search_results.html", **hits)

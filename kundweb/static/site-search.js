@@ -88,8 +88,10 @@
     }
   }
 
+  // The arrow keys walk the hits' own links, one per hit (as on the directory page); Tab reaches
+  // every other link too ("logga som vidarekopplat hit", a unit's functions, "visa sökningen").
   function links(search) {
-    return Array.prototype.slice.call(search.results.querySelectorAll("a[href]"));
+    return Array.prototype.slice.call(search.results.querySelectorAll("a.hit__link"));
   }
 
   // New hits: shown if the agent is still in the search (a late answer does not pop up elsewhere).

@@ -29,7 +29,7 @@ def test_an_agent_proposes_a_missing_answer_and_the_editor_accepts_it(app, brows
         add_person("elsa", "Elsa Bygg", department="Stadsbyggnadsförvaltningen")
 
     agent = log_in(page, "agent")
-    agent.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Mina förslag").click()
+    agent.get_by_role("main").get_by_role("link", name="Mina förslag").click()  # from the agent's start page
     expect(agent.get_by_role("heading", level=1, name="Mina förslag")).to_be_visible()
     expect(agent.get_by_text("Du har inte föreslagit något ännu.")).to_be_visible()
     # The same link and dialog the answer page and the enquiry form include (_propose_link.html).
