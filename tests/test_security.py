@@ -207,6 +207,8 @@ ROLES = ("anonymous", "employee", "agent", "communicator", "admin")
 # 302 for anonymous is the way to the login page. A new route without a row here fails the test.
 EXPECTED = {
     ("api.healthz", "GET"): (200, 200, 200, 200, 200),
+    ("answers.options", "GET"): (302, 403, 302, 403, 302),  # the page without htmx: to the enquiry form
+    ("answers.panel", "GET"): (302, 403, 302, 403, 302),
     ("api.livez", "GET"): (200, 200, 200, 200, 200),
     ("auditlog.export_csv", "POST"): (302, 403, 403, 403, 200),
     ("auditlog.index", "GET"): (302, 403, 403, 403, 200),

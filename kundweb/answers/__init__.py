@@ -9,3 +9,4 @@ from flask import Blueprint
 bp = Blueprint("answers", __name__)
 
 from kundweb.answers import models  # noqa: E402,F401
+from kundweb.answers import search, search_views  # noqa: E402,F401

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from kundweb import ldap_client
+from kundweb.answers import search as answer_search
 from kundweb.audit.models import AuditEvent
 from kundweb.audit.services import Actor
 from kundweb.auth.decorators import current_actor, role_required
@@ -15,6 +16,7 @@ from kundweb.directory import bp, services, sync
 from kundweb.directory.forms import AdminContactForm, ContactForm, FunctionForm
 from kundweb.directory.phones import display_phone
 from kundweb.directory.search import search as search_directory
+from kundweb.enquiries.services import local_day
 from kundweb.extensions import db
 from kundweb.templating import localtime
 from kundweb.web import render, wants_fragment
@@ -32,11 +34,13 @@ def search():
     # Municipal companies the query names, and the companies owning the hits' units: where their customers turn.
     company_notes = companies.search_notes(query if results.searched else "",
                                            [hit.unit for hit in results.hits if hit.kind == "function"])
+    # Published answers to the same words, a group of their own (R-KB-3).
+    answer_results = answer_search.search_query(results.query, local_day(utcnow())) if results.searched else None
     # The crisis scripts panel is beside the results: only the whole page reads it, never a search as you type.
     panel = None if wants_fragment("directory-results") else crisis.scripts_panel()
     return render("directory/search.html", fragment="directory/_results.html", target="directory-results",
                   q=query, results=results, linked_hits=_linked(results.hits), company_notes=company_notes, oob=True,
-                  crisis_panel=panel)
+                  crisis_panel=panel, answer_results=answer_results)
 
 
 # Entry URLs remembered per process: about one per person and functional entry.

@@ -2,12 +2,14 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from kundweb.answers import search as answer_search
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.crisis import services as crisis
 from kundweb.database import utcnow
 from kundweb.enquiries import bp, services
 from kundweb.enquiries.forms import CategoryForm, EnquiryForm, RenameTargetForm, TargetForm
 from kundweb.enquiries.models import CHANNELS, OUTCOMES, TARGET_KINDS
+from kundweb.enquiries.services import local_day
 from kundweb.web import render, submit_form, wants_fragment
 
 LOGGER = "enquiry-logger"
@@ -41,6 +43,7 @@ def _reset(form, saved, crisis_messages):
     """
     form.outcome.data, form.target.data = "direct", None
     form.crisis.data = _kept_crisis(saved, crisis_messages)
+    form.answer.data = None  # the next call is another question
     for field in (form.wait, form.note):
         field.data, field.raw_data = None, None
     form.channel.data, form.category.data = saved.channel, saved.category_id
@@ -48,7 +51,7 @@ def _reset(form, saved, crisis_messages):
     return form
 
 
-def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=None):
+def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=None, opened=None):
     now = now or utcnow()
     last = saved or services.last_enquiry(current_user.username)  # just saved: no need to ask
     choices = services.choices()
@@ -63,9 +66,18 @@ def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=Non
         "undone": undone,
         "undo": last if _undoable(last, now) else None,
         "ready": bool(form.channel.data and form.category.data),
+        "chosen_answer": _chosen_answer(form, opened, now),
         "channels": CHANNELS,
         "outcomes": OUTCOMES,
     }
+
+
+def _chosen_answer(form, opened, now):
+    """The answer the form shows as chosen (an AnswerHit): the one opened, or the one posted back."""
+    if opened is not None:
+        return opened.hit
+    posted = answer_search.published_answer(form.answer_id(), local_day(now)) if form.answer_id() else None
+    return posted.hit if posted else None
 
 
 def _undoable(enquiry, now):
@@ -76,7 +88,7 @@ def _page(form, status=200, **extra):
     # The crisis scripts panel is beside the form, never in the fragment: saves do not read it.
     panel = None if wants_fragment(LOGGER) else crisis.scripts_panel()
     return render("enquiries/log.html", fragment="enquiries/_logger.html", target=LOGGER, crisis_panel=panel,
-                  **_logger_context(form, **extra)), status
+                  opened_answer=extra.get("opened"), **_logger_context(form, **extra)), status
 
 
 def _changed_parts(form):
@@ -89,6 +101,7 @@ def _changed_parts(form):
         "category": bool(request.form.get("q")),
         "outcome": form.outcome.data != "direct" or form.target.data is not None,
         "details": any(field.raw_data and field.raw_data[0] for field in (form.wait, form.note)),
+        "answer": bool(form.answer.data or request.form.get("answer_q")),
     }
 
 
@@ -115,8 +128,12 @@ def _saved(form, saved, crisis_messages, now):
 def log_page():
     now = utcnow()
     crisis_messages = crisis.active_messages(now)
-    return _page(_fresh_form(services.last_enquiry(current_user.username), crisis_messages), now=now,
-                 crisis_messages=crisis_messages)
+    form = _fresh_form(services.last_enquiry(current_user.username), crisis_messages)
+    # ?svar=<id>: an answer opened from the search, shown beside the form and chosen as the one used.
+    opened = answer_search.published_answer(request.args.get("svar", type=int), local_day(now))
+    if opened is not None:
+        form.answer.data = str(opened.answer.id)
+    return _page(form, now=now, crisis_messages=crisis_messages, opened=opened)
 
 
 @bp.route("/arenden", methods=["POST"])
@@ -127,7 +144,8 @@ def log_enquiry():
     crisis_messages = crisis.active_messages(now)
     if form.validate_on_submit():
         data = services.EnquiryInput(form.channel.data, form.category.data, form.outcome.data, form.target.data,
-                                     form.wait.data, form.note.data, form.crisis_id(), form.submission_key.data)
+                                     form.wait.data, form.note.data, form.crisis_id(), form.submission_key.data,
+                                     form.answer_id())
         try:
             enquiry, _ = services.log_enquiry(current_actor(), data, [m.id for m in crisis_messages], now)
         except services.EnquiryError as exc:
