@@ -23,10 +23,11 @@ from kundweb.extensions import db
 
 RESULT_LIMIT = 5  # answers shown among the directory's hits
 OPTION_LIMIT = 10  # answers offered in the enquiry form's list
-# At most this many index matches are ranked (and as many questions starting with the words):
-# with a few thousand answers a two-letter prefix may match hundreds.
-CANDIDATES = 120
-NAME_CANDIDATES = 40
+# At most this many index matches are ranked, and this many more whose question holds the typed
+# words in order (the best ones, when more match). Fewer than the directory's: few answers are
+# shown, and ranking them is most of the search's cost on every keystroke.
+CANDIDATES = 60
+NAME_CANDIDATES = 20
 MAX_ROW_ID = 2**31 - 1  # the largest INTEGER key on PostgreSQL: a larger id is no answer
 
 
@@ -126,24 +127,27 @@ def _statement(dialect):
     """The answer search SELECT for a dialect, built once: rank the candidates' ids, then fetch the few kept."""
     if dialect not in _STATEMENTS:
         if dialect == "sqlite":
-            words = "SELECT rowid FROM answer_fts WHERE answer_fts MATCH :match LIMIT :candidates"
-            names = "SELECT rowid FROM answer_name_fts WHERE answer_name_fts MATCH :name_match LIMIT :name_candidates"
+            words = "SELECT rowid AS id FROM answer_fts WHERE answer_fts MATCH :match LIMIT :candidates"
+            names = ("SELECT rowid AS id FROM answer_name_fts WHERE answer_name_fts MATCH :name_match "
+                     "LIMIT :name_candidates")
         else:
             # The same expressions as the GIN indexes in the migration, so PostgreSQL uses them.
             words = ("SELECT id FROM answer WHERE to_tsvector('simple'::regconfig, search_text) "
                      "@@ to_tsquery('simple'::regconfig, :match) LIMIT :candidates")
             names = ("SELECT id FROM answer WHERE to_tsvector('simple'::regconfig, name_folded) "
                      "@@ to_tsquery('simple'::regconfig, :name_match) LIMIT :name_candidates")
+        # From the matches to the answers (CROSS JOIN keeps that order on SQLite): with `id IN (...)`
+        # SQLite read every published answer through the status index and looked each up in the matches.
         _STATEMENTS[dialect] = DriverStatement(f"""
-WITH top AS (
+WITH matches AS (SELECT * FROM ({words}) AS word_matches UNION SELECT * FROM ({names}) AS name_matches),
+top AS (
   SELECT a.id AS id,
          CASE WHEN a.name_folded LIKE :name_start THEN 1
               WHEN a.phrasings_folded LIKE :phrasing_start OR (' ' || a.name_folded) LIKE :name_word_start THEN 2
               ELSE 3 END AS rank,
          a.sort_key AS sort_key
-  FROM answer a
-  WHERE a.id IN (SELECT * FROM ({words}) AS word_matches UNION SELECT * FROM ({names}) AS name_matches)
-    AND a.status = 'published'
+  FROM matches m CROSS JOIN answer a
+  WHERE a.id = m.id AND a.status = 'published'
   ORDER BY 2, 3, 1
   LIMIT :limit)
 SELECT a.id, a.question, coalesce(u.name, c.name) AS owner, a.visibility, a.review_by

@@ -3,12 +3,14 @@ from flask import redirect, request, url_for
 
 from kundweb.answers import bp, search
 from kundweb.auth.decorators import role_required
+from kundweb.caching import per_app
 from kundweb.database import utcnow
 from kundweb.enquiries.services import local_day
 from kundweb.web import render, wants_fragment
 
 PANEL = "answer-panel"
 OPTIONS = "answer-select-wrap"
+OPENED_URLS_KEPT = 10_000  # about one per answer
 
 
 @bp.route("/kunskapsbanken/panel")
@@ -37,3 +39,22 @@ def options():
     results = search.search(query, local_day(utcnow()), limit=search.OPTION_LIMIT)
     return render("answers/_select.html", options=results.hits, more=results.more,
                   selected=results.hits[0].id if results.hits else None, query=query.strip())
+
+
+@bp.app_template_global()
+def opened_answer_url(answer_id):
+    """The enquiry form with this answer open beside it (/arenden?svar=<id>), for the search's hits.
+
+    The hits are rendered on every keystroke, and url_for cost more than the rest of an answer
+    hit; the URL never changes while the app runs, so it is built once per process and mount
+    point, as the directory does for its entries (directory.views._linked).
+    """
+    urls = per_app("kundweb.answers.opened_urls", lambda app: {})
+    key = (request.script_root, answer_id)
+    url = urls.get(key)
+    if url is None:
+        url = url_for("enquiries.log_page", svar=answer_id)
+        if len(urls) >= OPENED_URLS_KEPT:
+            urls.clear()
+        urls[key] = url
+    return url
