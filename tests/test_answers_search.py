@@ -197,3 +197,22 @@ def test_answer_rows_need_no_search_columns_from_their_writers(app_context):
     stored = db.session.execute(db.select(Answer.search_text, Answer.name_folded, Answer.sort_key)
                                 .where(Answer.id == answer.id)).one()
     assert stored.name_folded == "vem plogar cykelvagen" and "cykelvagen" in stored.search_text
+
+
+def test_answer_text_is_escaped_in_the_hits_the_list_and_the_panel(app, client, login_as):
+    payload = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    with app.app_context():
+        answer_id = make_answer(f"Vattenläcka {payload}", body=f"Ring oss {payload}", keywords="vattenlacka").id
+    login_as("agent")
+    pages = [
+        client.get("/katalog?q=vattenlacka", headers={"HX-Request": "true", "HX-Target": "directory-results"}),
+        client.get("/kunskapsbanken/svarsval?answer_q=vattenlacka",
+                   headers={"HX-Request": "true", "HX-Target": "answer-select-wrap"}),
+        client.get(f"/kunskapsbanken/panel?svar={answer_id}",
+                   headers={"HX-Request": "true", "HX-Target": "answer-panel"}),
+        client.get(f"/arenden?svar={answer_id}"),
+    ]
+    for response in pages:
+        html = response.get_data(as_text=True)
+        assert "Vattenläcka" in html and "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;" in html
