@@ -216,3 +216,65 @@ def test_answer_text_is_escaped_in_the_hits_the_list_and_the_panel(app, client, 
         html = response.get_data(as_text=True)
         assert "Vattenläcka" in html and "<script>alert" not in html and "<img src=x" not in html
         assert "&lt;script&gt;" in html
+
+
+def test_the_search_box_asks_the_database_nothing_while_the_kept_index_is_fresh(app, app_context, monkeypatch):
+    """Every keystroke of every agent searches the answers: from the index kept in the process."""
+    from sqlalchemy import event
+
+    monkeypatch.setitem(app.config, "ANSWER_SEARCH_CACHE_SECONDS", 3600)
+    app.extensions.pop("kundweb.answers.search_index", None)
+    make_answer("Hur söker jag bygglov?")
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert _questions("bygglov") == ["Hur söker jag bygglov?"] and len(statements) == 2  # checked and built once
+        statements.clear()
+        for typed in ("lindqvist", "bygglov", "bygg", "hur soker"):
+            search.search(typed, today())
+        assert statements == []
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+        app.extensions.pop("kundweb.answers.search_index", None)
+
+
+def test_with_the_index_kept_in_the_process_a_save_here_is_searched_at_once(app, app_context, monkeypatch):
+    monkeypatch.setitem(app.config, "ANSWER_SEARCH_CACHE_SECONDS", 3600)
+    app.extensions.pop("kundweb.answers.search_index", None)
+    try:
+        make_answer("Hur söker jag bygglov?")
+        assert _questions("bygglov") == ["Hur söker jag bygglov?"]
+        assert _questions("fardtjanst") == []  # the index is now kept for an hour ...
+        answer = make_answer("Hur ansöker jag om färdtjänst?")
+        assert _questions("fardtjanst") == ["Hur ansöker jag om färdtjänst?"]  # ... but a save here rebuilds it
+        answer.keywords = "riksfardtjanst"
+        db.session.commit()
+        assert _questions("riksfard") == ["Hur ansöker jag om färdtjänst?"]
+        answer.status = "archived"
+        db.session.commit()
+        assert _questions("riksfard") == []
+    finally:
+        app.extensions.pop("kundweb.answers.search_index", None)
+
+
+def test_another_process_s_change_is_searched_once_the_kept_index_is_checked_again(app, app_context, monkeypatch):
+    """A change made elsewhere (another web process, here: plain SQL) shows when the index is next checked."""
+    from sqlalchemy import text
+
+    monkeypatch.setitem(app.config, "ANSWER_SEARCH_CACHE_SECONDS", 3600)
+    app.extensions.pop("kundweb.answers.search_index", None)
+    try:
+        answer_id = make_answer("Var lämnar jag grovsopor?").id
+        assert _questions("grovsop") == ["Var lämnar jag grovsopor?"]
+        with db.engine.begin() as connection:  # no mapper event: as another process's save looks from here
+            connection.execute(text("UPDATE answer SET status = 'archived', version = version + 1 WHERE id = :id"),
+                               {"id": answer_id})
+        assert _questions("grovsop") == ["Var lämnar jag grovsopor?"]  # kept for the hour asked for
+        app.extensions["kundweb.answers.search_index"].seconds = 0  # the check is due
+        assert _questions("grovsop") == []
+    finally:
+        app.extensions.pop("kundweb.answers.search_index", None)

@@ -84,7 +84,9 @@ def test_agent_finds_an_answer_reads_it_beside_the_form_and_logs_the_enquiry_wit
     expect(agent.get_by_label("Svar som användes")).to_have_value("")  # the next call starts with none
 
     # The next call: the answer found from the form itself, a stale one, which says so.
-    agent.get_by_label("Sök svar i Kunskapsbanken").focus()
+    answer_search = agent.get_by_label("Sök svar i Kunskapsbanken")
+    expect(answer_search).to_be_visible()  # shown by app.js once htmx has set up the field the save brought
+    answer_search.focus()
     agent.keyboard.type("snöröj")
     expect(agent.locator("#answer-matches")).to_contain_text("2 svar matchar")
     agent.keyboard.press("Enter")  # to the list, its first match chosen
