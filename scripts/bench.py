@@ -27,7 +27,8 @@ data declares `setup=some_function` (or a tuple of them, run in order); it gets 
 `BenchEnv` (work dir, database URL, the server's environment, `env.flask(...)` for CLI
 commands, `env.create_app()` for an in-process app on the bench database, and `env.data`
 for values to put in the path, e.g. path="/persons/{person_id}"). Identical setup
-functions run only once per run.
+functions run only once per run. A target may be relative to another scenario measured in the
+same run: `target=0.9, target_of="directory_search"` (selecting the one selects the other too).
 
 Calibration against a bare app: a scenario with `server="reference"` runs against
 bench/reference_app.py (plain Flask + sqlite3, not Kundweb: a bare directory search and a
