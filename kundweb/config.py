@@ -167,6 +167,8 @@ class Config:
     COMPANY_SEARCH_CACHE_SECONDS = float(os.environ.get("KUNDWEB_COMPANY_SEARCH_CACHE_SECONDS", "5"))
     # How old the enquiry categories, units and their routes the directory search matches may be in a web process.
     DIRECTORY_TOPIC_CACHE_SECONDS = float(os.environ.get("KUNDWEB_DIRECTORY_TOPIC_CACHE_SECONDS", "5"))
+    # How old the list of words in published answers may be in one web process (see answers/search.py).
+    ANSWER_SEARCH_CACHE_SECONDS = float(os.environ.get("KUNDWEB_ANSWER_SEARCH_CACHE_SECONDS", "5"))
     # Enquiries: notes are purged after this many days (the counts stay); the last one can be undone this long.
     ENQUIRY_NOTE_RETENTION_DAYS = int(os.environ.get("KUNDWEB_ENQUIRY_NOTE_RETENTION_DAYS", "30"))
     ENQUIRY_UNDO_SECONDS = int(os.environ.get("KUNDWEB_ENQUIRY_UNDO_SECONDS", "120"))
@@ -212,6 +214,7 @@ class TestingConfig(Config):
     ENQUIRY_CHOICES_CACHE_SECONDS = 0  # the same: categories made in a test show at once
     COMPANY_SEARCH_CACHE_SECONDS = 0  # companies made in a test are found at once
     DIRECTORY_TOPIC_CACHE_SECONDS = 0  # the same for categories, units and functional entries
+    ANSWER_SEARCH_CACHE_SECONDS = 0  # the same: answers made in a test are found at once
     LOGIN_MAX_FAILURES_PER_USER = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     AUDIT_SEAL_KEY = "testing-audit-seal-key-not-secret-0123456789"

@@ -27,7 +27,8 @@ data declares `setup=some_function` (or a tuple of them, run in order); it gets 
 `BenchEnv` (work dir, database URL, the server's environment, `env.flask(...)` for CLI
 commands, `env.create_app()` for an in-process app on the bench database, and `env.data`
 for values to put in the path, e.g. path="/persons/{person_id}"). Identical setup
-functions run only once per run.
+functions run only once per run. A target may be relative to another scenario measured in the
+same run: `target=0.9, target_of="directory_search"` (selecting the one selects the other too).
 
 Calibration against a bare app: a scenario with `server="reference"` runs against
 bench/reference_app.py (plain Flask + sqlite3, not Kundweb: a bare directory search and a
@@ -135,6 +136,9 @@ class Scenario:
     setup: Callable[[BenchEnv], None] | tuple | None = None  # a hook, or several run in order
     login_role: str | None = None  # log in as this role's demo user; None = anonymous
     target: float | None = None  # minimum median throughput ratio vs /livez; None = no target
+    # With target_of, the target is relative: `target` x that scenario's median ratio in the same run
+    # (selecting this scenario selects that one too).
+    target_of: str | None = None
     connections: int | None = None  # None = DEFAULT_CONNECTIONS
     expect_status: tuple = (200,)  # any other status counts as an error
     preflight: bool = True  # check one plain request answers expect_status before measuring
@@ -434,6 +438,70 @@ def directory_20k(env):
         f"{time.monotonic() - started:.0f} s")
 
 
+# --- Kunskapsbanken's answers -----------------------------------------------------------------
+
+ANSWERS = 2_000
+# What citizens ask Kundcenter most (the volume questions), as questions, other phrasings and keywords.
+ANSWER_TOPICS = [
+    ("Hur söker jag bygglov för {x}?", "Bygglov {x}\nBehöver jag lov för {x}", "bygglov anmälan"),
+    ("När hämtas soporna i {x}?", "Sophämtning {x}\nTömning av kärl", "avfall sophämtning renhållning"),
+    ("Hur ansöker jag om förskoleplats i {x}?", "Förskola {x}\nKö till förskolan", "förskoleplats barnomsorg"),
+    ("Har mitt barn rätt till skolskjuts i {x}?", "Skolskjuts {x}\nSkolbuss", "skolskjuts elevresor"),
+    ("Hur får jag parkeringstillstånd för rörelsehindrade?", "Parkering handikapp {x}", "parkeringstillstånd"),
+    ("När plogas gatorna i {x}?", "Snöröjning {x}\nPlogning av min gata", "snöröjning vinterväghållning"),
+    ("Vad gör jag vid vattenläcka i {x}?", "Vatten och avlopp {x}\nInget vatten", "vatten avlopp VA felanmälan"),
+    ("Hur söker jag bostadsanpassning?", "Anpassa bostaden {x}", "bostadsanpassning bidrag"),
+    ("Hur ansöker jag om färdtjänst?", "Färdtjänst {x}\nResa med färdtjänst", "färdtjänst riksfärdtjänst"),
+    ("Hur söker jag ekonomiskt bistånd?", "Försörjningsstöd {x}\nSocialbidrag", "ekonomiskt bistånd"),
+    ("Var lämnar jag grovsopor i {x}?", "Återvinningscentral {x}", "grovsopor återvinning"),
+    ("Hur överklagar jag ett beslut?", "Överklaga {x}", "överklagande"),
+    ("Hur anmäler jag fel på gatubelysning i {x}?", "Trasig lampa {x}", "gatubelysning felanmälan"),
+    ("Hur får jag plats i äldreboende?", "Särskilt boende {x}", "äldreboende hemtjänst"),
+    ("Vilka öppettider har simhallen i {x}?", "Simhall {x}\nBadhus", "simhall bad öppettider"),
+]
+ANSWER_PLACES = ["Björkskatan", "Hertsön", "Porsön", "Gammelstad", "Bergnäset", "Kallax", "Råneå", "Sunderby",
+                 "Örnäset", "Lövskatan", "Malmudden", "Mjölkudden", "Notviken", "Skurholmen", "Svartöstaden",
+                 "Storheden", "Antnäs", "Ersnäs", "Alvik", "Persön", "Måttsund", "Karlsvik", "Hällbacken",
+                 "Kronan", "Tuna", "Centrum", "Lerbäcken", "Bensbyn", "Brändön", "Sandön", "Klöverträsk",
+                 "Rutvik", "Smedsbyn", "Östermalm", "Västermalm", "Gäddvik", "Kängsön", "Vitå", "Sörbyn",
+                 "Norrfjärden"]
+
+
+def answers_2k(env):
+    """2,000 answers through the ORM (the search columns as every save writes them), owned by the
+    directory's departments: most published, some drafts and archived ones, a tenth past their review date."""
+    app = env.create_app()
+    from kundweb.answers.models import Answer
+    from kundweb.database import utcnow
+    from kundweb.demo import people
+    from kundweb.directory import services
+    from kundweb.extensions import db
+
+    started = time.monotonic()
+    with app.app_context():
+        now = utcnow()
+        units = [services.unit_named(name, now).id for name in people.DEPARTMENTS]
+        today = now.date()
+        for n in range(ANSWERS):
+            question, phrasings, keywords = ANSWER_TOPICS[n % len(ANSWER_TOPICS)]
+            place = ANSWER_PLACES[n // len(ANSWER_TOPICS) % len(ANSWER_PLACES)]
+            round_ = n // (len(ANSWER_TOPICS) * len(ANSWER_PLACES))
+            text = question.format(x=place) + (f" (variant {round_ + 1})" if round_ else "")
+            status = "draft" if n % 20 == 7 else "archived" if n % 20 == 13 else "published"
+            db.session.add(Answer(
+                question=text, phrasings=phrasings.format(x=place), keywords=keywords,
+                body=f"Så här gör du: {text}\n\nLäs mer på lulea.se.",
+                links=[{"label": "lulea.se", "url": "https://www.lulea.se/"}], unit_id=units[n % len(units)],
+                visibility="publik" if n % 3 else "intern", status=status,
+                review_by=today - dt.timedelta(days=30) if n % 10 == 3 else today + dt.timedelta(days=200),
+                created_at=now, created_by="david", updated_at=now, updated_by="david",
+                published_at=now if status != "draft" else None))
+            if n % 500 == 499:
+                db.session.commit()
+        db.session.commit()
+    log(f"  {ANSWERS:,} answers loaded in {time.monotonic() - started:.0f} s")
+
+
 def _test_ad():
     """The real Samba AD of the test setup (`bash scripts/testservers.sh start; source .testservers/env`)."""
     names = ["KUNDWEB_TEST_AD_URL", "KUNDWEB_TEST_AD_BASE_DN", "KUNDWEB_TEST_AD_BIND_DN",
@@ -698,10 +766,23 @@ SCENARIOS = [
         name="directory_search",
         path="/katalog?q=and",
         lua="directory_search.lua",
-        description="Search as you type, agent, 20,000 people + 500 functions (htmx fragment; 12 queries)",
-        setup=directory_20k,
+        description="Search as you type, agent, 20,000 people + 500 functions (htmx fragment; 12 queries)"
+                    " and 2,000 answers loaded",
+        setup=(directory_20k, answers_2k),
         login_role="agent",
         headers=DIRECTORY_FRAGMENT,
+    ),
+    Scenario(
+        name="unified_search",
+        path="/katalog?q=bygglov",
+        lua="unified_search.lua",
+        description="The agents' one search box: directory_search's data, 12 queries of which 7 are questions "
+                    "finding answers (target 0.9 x directory_search in the same run)",
+        setup=(directory_20k, answers_2k),
+        login_role="agent",
+        headers=DIRECTORY_FRAGMENT,
+        target=0.9,
+        target_of="directory_search",
     ),
     Scenario(
         name="directory_search_floor",
@@ -1084,6 +1165,7 @@ class Result:
     rounds: list = field(default_factory=list)  # (baseline Sample, scenario Sample)
     errors: dict = field(default_factory=dict)
     baseline_errors: dict = field(default_factory=dict)
+    target: float | None = None  # the scenario's target in this run (see resolve_targets)
 
     def ratios(self, attr):
         return [getattr(s, attr) / getattr(b, attr) if getattr(b, attr) else float("nan")
@@ -1108,9 +1190,17 @@ class Result:
         return sum(self.errors.values())
 
     def met(self):
-        if self.scenario.target is None:
+        if self.target is None:
             return None
-        return self.median("rps") >= self.scenario.target and self.error_total() == 0
+        return self.median("rps") >= self.target and self.error_total() == 0
+
+
+def resolve_targets(results):
+    """Each result's target: the scenario's own, or a share of another scenario's ratio in the same run."""
+    by_name = {r.scenario.name: r for r in results}
+    for r in results:
+        s = r.scenario
+        r.target = s.target if s.target_of is None else s.target * by_name[s.target_of].median("rps")
 
 
 # A change may not make a scenario more than this much worse than its ratio in the results file it
@@ -1163,7 +1253,7 @@ def results_table(results, previous=None):
             "| previous ratio (change) |",
             "|---|---|---:|---:|:---:|---:|---:|---|---:|"]
     for r in results:
-        target = f">= {r.scenario.target:g}" if r.scenario.target is not None else "—"
+        target = f">= {r.target:.3f}" if r.target is not None else "—"
         met = {None: "—", True: "yes", False: "**NO**"}[r.met()]
         rows.append(f"| {r.scenario.name} | {r.scenario.description} | {r.median('rps'):.3f} | {target} "
                     f"| {met} | {r.median('p99_us'):.2f} | {r.median_cpu():.1f}x | {fmt_errors(r.errors)} "
@@ -1272,7 +1362,10 @@ def select(names):
     unknown = [n for n in names if n not in by_name]
     if unknown:
         raise BenchError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
-    return [by_name[n] for n in dict.fromkeys(names)]
+    chosen = [by_name[n] for n in dict.fromkeys(names)]
+    # A relative target needs the scenario it is relative to, measured in the same run.
+    needed = [by_name[s.target_of] for s in chosen if s.target_of and by_name[s.target_of] not in chosen]
+    return list(dict.fromkeys(needed + chosen))
 
 
 def check_scenarios():
@@ -1282,6 +1375,8 @@ def check_scenarios():
             raise BenchError(f"scenario {s.name}: unknown server {s.server!r}")
         if s.server != "kundweb" and (s.login_role or s.csrf_from):
             raise BenchError(f"scenario {s.name}: only Kundweb scenarios can log in or fetch a CSRF token")
+        if s.target_of is not None and (s.target is None or s.target_of not in {t.name for t in SCENARIOS}):
+            raise BenchError(f"scenario {s.name}: a relative target needs `target` and a known `target_of`")
 
 
 def prepare(scenarios):
@@ -1411,7 +1506,8 @@ def main(argv=None):
     args = parse_args(argv)
     if args.list:
         for s in SCENARIOS:
-            target = f">= {s.target:g}" if s.target is not None else "no target"
+            target = (f">= {s.target:g}" + (f" x {s.target_of}" if s.target_of else "")) if s.target is not None \
+                else "no target"
             print(f"{s.name:24} {s.method} {s.path:28} {target:10} {'(optional) ' if s.optional else ''}"
                   f"{s.description}")
         return 0
@@ -1442,6 +1538,7 @@ def main(argv=None):
             servers[kind] = Server(server_environ(env, kind), free_port(), WORK_DIR / log_name, kind)
             servers[kind].start()
         results = measure(scenarios, env, servers, settings)
+        resolve_targets(results)
     except BenchError as exc:
         print(f"bench: ERROR: {exc}", file=sys.stderr)
         for server in servers.values():

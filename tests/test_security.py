@@ -233,6 +233,8 @@ EXPECTED = {
     ("answers.publish", "POST"): (302, 403, 403, 403, 302),
     ("answers.show", "GET"): (302, 403, 403, 403, 200),
     ("api.healthz", "GET"): (200, 200, 200, 200, 200),
+    ("answers.options", "GET"): (302, 403, 302, 403, 302),  # the page without htmx: to the enquiry form
+    ("answers.panel", "GET"): (302, 403, 302, 403, 302),
     ("api.livez", "GET"): (200, 200, 200, 200, 200),
     ("auditlog.export_csv", "POST"): (302, 403, 403, 403, 200),
     ("auditlog.index", "GET"): (302, 403, 403, 403, 200),

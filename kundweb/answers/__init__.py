@@ -8,5 +8,5 @@ from flask import Blueprint
 
 bp = Blueprint("answers", __name__)
 
-from kundweb.answers import models, outbox  # noqa: E402,F401
-from kundweb.answers import proposal_views, public_views, report_views, views  # noqa: E402,F401
+from kundweb.answers import models, outbox, search  # noqa: E402,F401
+from kundweb.answers import proposal_views, public_views, report_views, search_views, views  # noqa: E402,F401

@@ -42,6 +42,12 @@ class Answer(db.Model):
     updated_by = db.Column(db.String(128), nullable=False)
     published_at = db.Column(UTCDateTime)
     archived_at = db.Column(UTCDateTime)
+    # Accent-folded text for the agents' search, written by answers.search.index_answer on every save.
+    search_text = db.Column(db.Text, nullable=False, default="", server_default="")  # question, phrasings, keywords
+    name_folded = db.Column(db.String(300), nullable=False, default="", server_default="")  # the question
+    phrasings_folded = db.Column(db.Text, nullable=False, default="", server_default="")  # "|each|phrasing|"
+    sort_key = db.Column(db.String(300).with_variant(db.String(300, collation="C"), "postgresql"),
+                         nullable=False, default="", server_default="")
 
 
 class AnswerVersion(db.Model):

@@ -1,7 +1,7 @@
 """What "Sök i katalogen" shows: groups of hits, one per kind, in the order an agent needs them.
 
 Departments and units first (the public entry points, with their functional numbers), then
-questions and where they go (enquiry categories), municipal companies, and people and
+questions and where they go (enquiry categories), prepared answers (Kunskapsbanken), municipal companies, and people and
 functional entries (functional entries first, see search.py). Each group is a kind, a
 label and its hits, shown by the template `directory/_group_<kind>.html`; another kind
 is one more Group in grouped_search's list and one more template. The hit count counts
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from kundweb.answers import search as answer_search
 from kundweb.caching import Expiring, per_app
 from kundweb.database import utcnow
 from kundweb.companies import services as companies
@@ -27,6 +28,7 @@ class Group:
     kind: str  # "unit", "topic", "company", "directory" ...; its template is directory/_group_<kind>.html
     label: str  # the list's accessible name
     hits: list
+    more: bool = False  # more of this kind matched than are shown
 
 
 @dataclass(frozen=True)
@@ -76,16 +78,19 @@ class UnitHit:
 def grouped_search(raw, include_hidden=False, now=None, limit=RESULT_LIMIT):
     """Every kind of hit for the typed text `raw`, grouped (see the module's docstring)."""
     now = now or utcnow()
+    today = now.astimezone(STOCKHOLM).date()
     directory = search(raw, include_hidden=include_hidden, limit=limit,
-                       today=now.astimezone(STOCKHOLM).date(), stale_before=services.stale_before(now))
+                       today=today, stale_before=services.stale_before(now))
     query = directory.query
     terms = query.terms if query is not None and query.number is None else ()
     company_notes = companies.search_notes(" ".join(terms),
                                            [hit.unit for hit in directory.hits if hit.kind == "function"])
+    answers = answer_search.search_query(query, today, limit)  # none for a typed number
     groups = [
         Group("unit", "Förvaltningar och enheter", matching_units(terms)),
         Group("topic", "Frågor och vart de går",
               topics.matching(terms, {note.company_id for note in company_notes.companies})),
+        Group("answer", "Svar i Kunskapsbanken", answers.hits, answers.more),
         Group("company", "Kommunala bolag", company_notes.companies),
         Group("directory", "Träffar", directory.hits),
     ]

@@ -2,7 +2,7 @@
 import re
 
 from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from kundweb.enquiries.models import TARGET_KINDS
 from kundweb.forms import Form, LocalDateTimeField, select_choices
@@ -52,11 +52,21 @@ class EnquiryForm(Form):
                        description="Valfritt. Skriv inga personuppgifter: inga namn, personnummer, adresser "
                                    "eller telefonnummer. Anteckningar tas bort automatiskt efter en tid.")
     crisis = StringField("Gäller krisen")
+    answer = StringField("Svar som användes")  # an Answer id, or empty; the service checks it is published
     submission_key = HiddenField()
     form_state = HiddenField()  # what the form on the page shows (see enquiries/_logger.html)
 
     def crisis_id(self):
         value = (self.crisis.data or "").strip()
+        return int(value) if value.isdigit() else None
+
+    def validate_answer(self, field):
+        value = (field.data or "").strip()
+        if value and not value.isdigit():
+            raise ValidationError("Välj ett svar ur listan, eller inget.")
+
+    def answer_id(self):
+        value = (self.answer.data or "").strip()
         return int(value) if value.isdigit() else None
 
 

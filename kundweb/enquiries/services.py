@@ -32,9 +32,12 @@ _CHOICE = {table: DriverStatement(f"SELECT id, name, active FROM {table} WHERE i
            for table in (EnquiryCategory.__tablename__, EnquiryTarget.__tablename__)}
 _INSERT_ENQUIRY = DriverStatement(
     "INSERT INTO enquiry (created_at, local_date, month, agent, channel, category_id, outcome, target_id, "
-    "wait_seconds, note, crisis_id, submission_key) VALUES (:created_at, :local_date, :month, :agent, :channel, "
-    ":category_id, :outcome, :target_id, :wait_seconds, :note, :crisis_id, :submission_key) RETURNING id"
+    "wait_seconds, note, crisis_id, answer_id, submission_key) VALUES (:created_at, :local_date, :month, :agent, "
+    ":channel, :category_id, :outcome, :target_id, :wait_seconds, :note, :crisis_id, :answer_id, :submission_key) "
+    "RETURNING id"
 )
+# "Svar som användes": only a published answer (R-KB-4); asked only when the agent named one.
+_PUBLISHED_ANSWER = DriverStatement("SELECT id, question FROM answer WHERE id = :id AND status = 'published'")
 # Two counts that each read only an index ((local_date) and (agent, local_date)), in one statement.
 _COUNTS_TODAY = DriverStatement(
     "SELECT (SELECT count(*) FROM enquiry WHERE agent = :agent AND local_date = :today), "
@@ -67,6 +70,7 @@ class EnquiryInput:
     crisis_id: int | None = None
     submission_key: str | None = None
     callback: callbacks.CallBackInput | None = None  # read only when the outcome is "callback"
+    answer_id: int | None = None  # the Kunskapsbanken answer the agent gave
 
 
 def new_submission_key():
@@ -105,7 +109,22 @@ def _validate(data, active_crisis_ids, now):
     if data.crisis_id is not None and data.crisis_id not in active_crisis_ids:
         raise EnquiryError("Krisen är inte längre aktiv. Logga ärendet utan kristagg.")
     callback = callbacks.check(data.callback, now) if data.outcome == "callback" else None
-    return category, target, note, callback
+    return category, target, note, callback, _published_answer(data.answer_id)
+
+
+def _published_answer(answer_id):
+    """(id, question) of the published answer the agent named, None for none; EnquiryError for any other id.
+
+    No query when no answer is named: most saves name none.
+    """
+    if answer_id is None:
+        return None
+    row = (_PUBLISHED_ANSWER.first_in(db.session.connection(), {"id": answer_id})
+           if 0 < answer_id <= MAX_ROW_ID else None)
+    if row is None:
+        raise EnquiryError("Svaret som användes finns inte bland de publicerade svaren. "
+                           "Välj ett annat svar, eller inget.")
+    return row[0], row[1]
 
 
 @dataclass(frozen=True)
@@ -136,7 +155,7 @@ def log_enquiry(actor, data, active_crisis_ids=(), now=None):
     now = now or utcnow()
     # No look-up first: the insert itself meets the UNIQUE key, which is the one thing that
     # decides under concurrency anyway, and every save skips a query.
-    category, target, note, callback = _validate(data, set(active_crisis_ids), now)
+    category, target, note, callback, answer = _validate(data, set(active_crisis_ids), now)
     local = now.astimezone(STOCKHOLM)
     target_id = target.id if target else None
     # A plain INSERT: the page needs only the new id, and an ORM object would cost a unit-of-work
@@ -147,7 +166,7 @@ def log_enquiry(actor, data, active_crisis_ids=(), now=None):
            "month": local.strftime("%Y-%m"), "agent": actor.username, "channel": data.channel,
            "category_id": category.id, "outcome": data.outcome, "target_id": target_id,
            "wait_seconds": data.wait_seconds, "note": note, "crisis_id": data.crisis_id,
-           "submission_key": data.submission_key or None}
+           "answer_id": answer[0] if answer else None, "submission_key": data.submission_key or None}
     try:
         enquiry_id = _INSERT_ENQUIRY.first_in(connection, row)[0]
     except IntegrityError:  # this form was saved before: return what it saved
@@ -161,11 +180,12 @@ def log_enquiry(actor, data, active_crisis_ids=(), now=None):
     audit.record("enquiry.logged", actor, "enquiry", enquiry_id,
                  {"channel": data.channel, "category_id": category.id, "outcome": data.outcome,
                   "target_id": target_id, "crisis_id": data.crisis_id,
-                  "has_note": note is not None}, now)
+                  "answer_id": row["answer_id"], "has_note": note is not None}, now)
     # What the page shows of it, as plain values (no reload per save).
     logged = Logged(enquiry_id, now, row["month"], local.date(), actor.username, data.channel, category.id,
                     Named(category.name, category.active), data.outcome,
-                    Named(target.name, target.active) if target else None, note, data.crisis_id)
+                    Named(target.name, target.active) if target else None, note, data.crisis_id,
+                    answer[1] if answer else None)
     try:
         db.session.commit()
     except IntegrityError:  # the same key committed by a concurrent request in between
@@ -199,6 +219,7 @@ class Logged(EnquiryLabels):
     target: Named | None
     note: str | None
     crisis_id: int | None
+    answer_question: str | None = None  # the answer used, if any
 
 
 def _by_key(key):

@@ -2,6 +2,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from kundweb.answers import search as answer_search
 from kundweb.auth.decorators import current_actor, role_required
 from kundweb.caching import per_app
 from kundweb.crisis import services as crisis
@@ -10,6 +11,7 @@ from kundweb.directory import services as directory
 from kundweb.enquiries import bp, callbacks, services
 from kundweb.enquiries.forms import CallBackForm, CategoryForm, EnquiryForm, RenameTargetForm, TargetForm
 from kundweb.enquiries.models import CHANNELS, OUTCOMES, TARGET_KINDS
+from kundweb.enquiries.services import local_day
 from kundweb.web import render, submit_form, wants_fragment
 
 LOGGER = "enquiry-logger"
@@ -48,6 +50,7 @@ def _reset(form, saved, crisis_messages):
     """
     form.outcome.data, form.target.data = "direct", None
     form.crisis.data = _kept_crisis(saved, crisis_messages)
+    form.answer.data = None  # the next call is another question
     for field in (form.wait, form.note):
         field.data, field.raw_data = None, None
     form.channel.data, form.category.data = saved.channel, saved.category_id
@@ -55,7 +58,8 @@ def _reset(form, saved, crisis_messages):
     return form
 
 
-def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=None, callback_form=None):
+def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=None, callback_form=None,
+                    opened=None):
     now = now or utcnow()
     last = saved or services.last_enquiry(current_user.username)  # just saved: no need to ask
     choices = services.choices()
@@ -72,6 +76,7 @@ def _logger_context(form, saved=None, undone=None, now=None, crisis_messages=Non
         "ready": bool(form.channel.data and form.category.data),
         "summary": _summary(form.channel.data, _category_name(choices, form.category.data), form.outcome.data,
                             _target_name(choices, form.target.data) if form.outcome.data == "forwarded" else None),
+        "chosen_answer": _chosen_answer(form, opened, now),
         "channels": CHANNELS,
         "outcomes": OUTCOMES,
         "callback_form": callback_form,
@@ -105,6 +110,14 @@ def _category_name(choices, category_id):
     return None
 
 
+def _chosen_answer(form, opened, now):
+    """The answer the form shows as chosen (an AnswerHit): the one opened, or the one posted back."""
+    if opened is not None:
+        return opened.hit
+    posted = answer_search.published_answer(form.answer_id(), local_day(now)) if form.answer_id() else None
+    return posted.hit if posted else None
+
+
 def _undoable(enquiry, now):
     return services.undoable(enquiry, current_user.username, current_app.config["ENQUIRY_UNDO_SECONDS"], now)
 
@@ -113,7 +126,7 @@ def _page(form, status=200, forwarded=None, **extra):
     # The crisis scripts panel is beside the form, never in the fragment: saves do not read it.
     panel = None if wants_fragment(LOGGER) else crisis.scripts_panel()
     return render("enquiries/log.html", fragment="enquiries/_logger.html", target=LOGGER, crisis_panel=panel,
-                  forwarded=forwarded, **_logger_context(form, **extra)), status
+                  forwarded=forwarded, opened_answer=extra.get("opened"), **_logger_context(form, **extra)), status
 
 
 def _changed_parts(form):
@@ -127,6 +140,7 @@ def _changed_parts(form):
         "outcome": form.outcome.data != "direct" or form.target.data is not None,
         "details": any(field.raw_data and field.raw_data[0] for field in (form.wait, form.note)),
         "callback": form.outcome.data == "callback",
+        "answer": bool(form.answer.data or request.form.get("answer_q")),
     }
 
 
@@ -157,8 +171,12 @@ def _saved(form, saved, crisis_messages, now):
 def log_page():
     now = utcnow()
     crisis_messages = crisis.active_messages(now)
-    return _page(_fresh_form(services.last_enquiry(current_user.username), crisis_messages, keep_channel=False),
-                 now=now, crisis_messages=crisis_messages)
+    form = _fresh_form(services.last_enquiry(current_user.username), crisis_messages, keep_channel=False)
+    # ?svar=<id>: an answer opened from the search, shown beside the form and chosen as the one used.
+    opened = answer_search.published_answer(request.args.get("svar", type=int), local_day(now))
+    if opened is not None:
+        form.answer.data = str(opened.answer.id)
+    return _page(form, now=now, crisis_messages=crisis_messages, opened=opened)
 
 
 @bp.route("/arenden/vidarekopplat/<any(person, function):kind>/<int:entry_id>")
@@ -202,7 +220,7 @@ def log_enquiry():
     if form.validate_on_submit() and (callback_form is None or callback_form.validate()):
         data = services.EnquiryInput(form.channel.data, form.category.data, form.outcome.data, form.target.data,
                                      form.wait.data, form.note.data, form.crisis_id(), form.submission_key.data,
-                                     _callback_input(callback_form))
+                                     _callback_input(callback_form), form.answer_id())
         try:
             enquiry, _ = services.log_enquiry(current_actor(), data, [m.id for m in crisis_messages], now)
         except services.EnquiryError as exc:

@@ -12,7 +12,7 @@
   "use strict";
 
   function hitLinks() {
-    return Array.prototype.slice.call(document.querySelectorAll("#directory-hits .hit__link"));
+    return Array.prototype.slice.call(document.querySelectorAll("#answer-hits .hit__link, #directory-hits .hit__link"));
   }
 
   document.addEventListener("keydown", function (event) {
