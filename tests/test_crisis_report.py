@@ -11,6 +11,7 @@ from kundweb.audit.services import Actor
 from kundweb.crisis import services as crisis
 from kundweb.enquiries import services as enquiries
 from kundweb.goals import services as goals
+from tests.callback_helpers import callback_for
 
 COMMUNICATOR = Actor("cecilia", frozenset({"communicator"}))
 ADMIN = Actor("david", frozenset({"admin"}))
@@ -40,7 +41,7 @@ def tagged(app):
         ]
         for when, channel, category, outcome, crisis_id in rows:
             enquiries.log_enquiry(AGENT, enquiries.EnquiryInput(channel, category, outcome, note="Ring Greta Svensson",
-                                                                crisis_id=crisis_id),
+                                                                crisis_id=crisis_id, callback=callback_for(outcome)),
                                   [storm.id, power.id], now=_at(when))
         goals.close_month(ADMIN, "2026-10", "Månadsrapporten", now=NOW)
         return storm.id, power.id

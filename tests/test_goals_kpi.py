@@ -9,6 +9,7 @@ from kundweb.enquiries import services as enquiries
 from kundweb.extensions import db
 from kundweb.goals import kpi, services
 from kundweb.goals.models import SurveyMonth, TelephonyDay, WebAssessment
+from tests.callback_helpers import callback_for
 
 AGENT = Actor("bertil", frozenset({"agent"}))
 ADMIN = Actor("david", frozenset({"admin"}))
@@ -23,7 +24,8 @@ def category(app_context):
 
 def log(category, at, channel="telefon", outcome="direct"):
     target = enquiries.targets()[0].id if outcome == "forwarded" else None
-    return enquiries.log_enquiry(AGENT, enquiries.EnquiryInput(channel, category.id, outcome, target), now=at)[0]
+    return enquiries.log_enquiry(AGENT, enquiries.EnquiryInput(channel, category.id, outcome, target,
+                                                                     callback=callback_for(outcome)), now=at)[0]
 
 
 def results(first, last=None):

@@ -11,6 +11,7 @@ from kundweb.enquiries import services as enquiries
 from kundweb.extensions import db
 from kundweb.goals import kpi, services
 from tests.conftest import csrf_token
+from tests.callback_helpers import callback_for
 
 ADMIN = Actor("david", frozenset({"admin"}))
 AGENT = Actor("bertil", frozenset({"agent"}))
@@ -30,7 +31,8 @@ def seed(app):
             enquiries.log_enquiry(AGENT, enquiries.EnquiryInput(channel, category.id, outcome, target),
                                   now=datetime(2025, 3, day, 9, tzinfo=UTC))
         for outcome in ("direct", "callback"):
-            enquiries.log_enquiry(AGENT, enquiries.EnquiryInput("besok", category.id, outcome),
+            enquiries.log_enquiry(AGENT, enquiries.EnquiryInput("besok", category.id, outcome,
+                                                                callback=callback_for(outcome)),
                                   now=datetime(2025, 4, 2, 9, tzinfo=UTC))
         services.import_telephony(ADMIN, "mars.csv", MARCH.encode(), now=NOW)
 
@@ -48,7 +50,8 @@ def test_a_closed_month_does_not_change_after_a_later_import_until_reopened(app)
     with app.app_context():
         services.import_telephony(ADMIN, "ny.csv", MARCH.replace("100;95;92", "100;95;50").encode(), now=NOW)
         category = enquiries.categories()[0]
-        enquiries.log_enquiry(AGENT, enquiries.EnquiryInput("telefon", category.id, "callback"),
+        enquiries.log_enquiry(AGENT, enquiries.EnquiryInput("telefon", category.id, "callback",
+                                                            callback=callback_for("callback")),
                               now=datetime(2025, 3, 20, 9, tzinfo=UTC))
     frozen = march(app)
     assert (frozen["phone"].value, frozen["direct"].value, frozen["direct"].denominator) == (92.0, 75.0, 4)

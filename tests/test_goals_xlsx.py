@@ -11,6 +11,7 @@ from kundweb.extensions import db
 from kundweb.goals import imports, services
 from kundweb.goals.models import GoalImport, TelephonyCall, TelephonyDay
 from tests.conftest import csrf_token
+from tests.callback_helpers import callback_for
 
 ADMIN = Actor("david", frozenset({"admin"}))
 AGENT = Actor("bertil", frozenset({"agent"}))
@@ -25,10 +26,12 @@ def seed(app):
         category = enquiries.add_category(ADMIN, "Lulebo AB", "Bostadskö")
         for day, channel, outcome in [(3, "telefon", "direct"), (4, "etjanst", "direct"), (5, "epost", "direct"),
                                       (6, "telefon", "callback")]:
-            enquiries.log_enquiry(AGENT, enquiries.EnquiryInput(channel, category.id, outcome),
+            enquiries.log_enquiry(AGENT, enquiries.EnquiryInput(channel, category.id, outcome,
+                                                                callback=callback_for(outcome)),
                                   now=datetime(2025, 3, day, 9, tzinfo=UTC))
         for outcome in ("direct", "callback"):
-            enquiries.log_enquiry(AGENT, enquiries.EnquiryInput("besok", category.id, outcome),
+            enquiries.log_enquiry(AGENT, enquiries.EnquiryInput("besok", category.id, outcome,
+                                                                callback=callback_for(outcome)),
                                   now=datetime(2025, 4, 2, 9, tzinfo=UTC))
         services.import_telephony(ADMIN, "samtal.csv", CALLS.encode(), kind="telephony_call", now=NOW)
         services.close_month(ADMIN, "2025-03", "Månadsrapporten", now=NOW)
