@@ -1,10 +1,4 @@
 """Editors saving the same answer at the same moment: real processes, on SQLite or PostgreSQL."""
-import json
-import os
-import subprocess
-import sys
-import time
-
 from sqlalchemy import func, select
 
 from kundweb.answers import services
@@ -13,8 +7,8 @@ from kundweb.audit import services as audit
 from kundweb.audit.models import AuditEvent
 from kundweb.extensions import db
 from tests.answers_editing_helpers import BUILDING_EDITOR, fields, owners
+from tests.process_helpers import run_at_once
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROCESSES = 4
 SAVES = 3
 
@@ -45,30 +39,10 @@ print(json.dumps(results))
 
 def _run_at_once(app, tmp_path, answer_id):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    env = {**os.environ, "PYTHONPATH": ROOT}
     rendezvous = tmp_path / "rendezvous"
     rendezvous.mkdir()
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, url, str(n), str(rendezvous), str(answer_id)],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for n in range(PROCESSES)]
-    try:
-        deadline = time.monotonic() + 60
-        while len([f for f in os.listdir(rendezvous) if f.startswith("ready-")]) < len(workers):
-            assert time.monotonic() < deadline, "workers did not start"
-            assert all(w.poll() is None for w in workers), [w.communicate() for w in workers if w.poll() is not None]
-            time.sleep(0.01)
-        (rendezvous / "go").touch()  # all at once
-        results = []
-        for worker in workers:
-            out, err = worker.communicate(timeout=120)
-            assert worker.returncode == 0, err
-            results.extend(json.loads(out.strip().splitlines()[-1]))
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait(timeout=10)
-    return results
+    results = run_at_once(WORKER, [(url, n, rendezvous, answer_id) for n in range(PROCESSES)], rendezvous)
+    return [result for worker_results in results for result in worker_results]
 
 
 def test_saves_at_once_make_unique_gap_free_versions_and_none_is_lost_silently(app, tmp_path):

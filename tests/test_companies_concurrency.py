@@ -1,14 +1,10 @@
 """Case numbers and duplicate attachments under real concurrency: processes at once, on SQLite or PostgreSQL."""
-import json
 import os
-import subprocess
-import sys
-import time
 
 from kundweb.companies import services
 from tests.companies_helpers import ADMIN, company, today
+from tests.process_helpers import run_at_once
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROCESSES = 4
 
 WORKER = """
@@ -53,31 +49,10 @@ print(json.dumps(results))
 
 def _run_at_once(app, tmp_path, job, targets):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    env = {**os.environ, "PYTHONPATH": ROOT}
     rendezvous = tmp_path / "rendezvous"
     rendezvous.mkdir()
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, url, app.config["COMPANY_ATTACHMENT_DIR"], str(n),
-                                 str(rendezvous), job, str(target)],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for n, target in enumerate(targets)]
-    try:
-        deadline = time.monotonic() + 60
-        while len([f for f in os.listdir(rendezvous) if f.startswith("ready-")]) < len(workers):
-            assert time.monotonic() < deadline, "workers did not start"
-            assert all(w.poll() is None for w in workers), [w.communicate() for w in workers if w.poll() is not None]
-            time.sleep(0.01)
-        (rendezvous / "go").touch()  # all at once
-        results = []
-        for worker in workers:
-            out, err = worker.communicate(timeout=120)
-            assert worker.returncode == 0, err
-            results.append(json.loads(out.strip().splitlines()[-1]))
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait(timeout=10)
-    return results
+    return run_at_once(WORKER, [(url, app.config["COMPANY_ATTACHMENT_DIR"], n, rendezvous, job, target)
+                                for n, target in enumerate(targets)], rendezvous)
 
 
 def _companies(count):

@@ -1,16 +1,10 @@
 """Registration numbers under real concurrency: 8 processes registering at once, on SQLite or PostgreSQL."""
-import json
-import os
-import subprocess
-import sys
-import time
-
 from kundweb.audit.services import verify_chain
 from kundweb.extensions import db
 from kundweb.records.models import RecordItem
+from tests.process_helpers import run_at_once
 from tests.records_helpers import clean_store  # noqa: F401 - an autouse fixture
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROCESSES = 8
 PER_PROCESS = 6
 FAIL_AT = 3  # each process's third registration fails after taking its number
@@ -54,27 +48,8 @@ print(json.dumps(numbers))
 
 def test_eight_processes_registering_at_once_get_unique_gap_free_numbers(app, tmp_path):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    env = {**os.environ, "PYTHONPATH": ROOT}
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, url, app.config["RECORDS_STORAGE_DIR"], str(n),
-                                 str(PER_PROCESS), str(tmp_path), str(FAIL_AT)],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for n in range(PROCESSES)]
-    try:
-        deadline = time.monotonic() + 60
-        while len([f for f in os.listdir(tmp_path) if f.startswith("ready-")]) < PROCESSES:
-            assert time.monotonic() < deadline, "workers did not start"
-            assert all(w.poll() is None for w in workers), [w.communicate() for w in workers if w.poll() is not None]
-            time.sleep(0.01)
-        (tmp_path / "go").touch()  # all at once
-        results = []
-        for worker in workers:
-            out, err = worker.communicate(timeout=120)
-            assert worker.returncode == 0, err
-            results.append(json.loads(out.strip().splitlines()[-1]))
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
+    results = run_at_once(WORKER, [(url, app.config["RECORDS_STORAGE_DIR"], n, PER_PROCESS, tmp_path, FAIL_AT)
+                                   for n in range(PROCESSES)], tmp_path)
     taken = sorted(n for numbers in results for n in numbers if n is not None)
     expected = PROCESSES * (PER_PROCESS - 1)
     assert all(numbers.count(None) == 1 for numbers in results)  # each injected failure happened
