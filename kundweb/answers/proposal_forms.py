@@ -3,6 +3,7 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from kundweb.answers.proposals import MAX_RESPONSE, MAX_TEXT
+from kundweb.answers.services import parse_row_id
 from kundweb.forms import Form
 
 
@@ -20,8 +21,8 @@ class ProposalForm(Form):
                         description="Förslaget går till redaktörerna där.")
 
     def int_or_none(self, field):
-        value = (field.data or "").strip()
-        return int(value) if value.isdigit() else None
+        # Never a number no database key can hold: the driver would fail on it (a 500).
+        return parse_row_id((field.data or "").strip())
 
 
 class DecisionForm(Form):
@@ -32,8 +33,7 @@ class DecisionForm(Form):
     answer_id = SelectField("Svaret som skrevs eller ändrades (valfritt)", validate_choice=False)
 
     def linked_answer_id(self):
-        value = (self.answer_id.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return parse_row_id((self.answer_id.data or "").strip())
 
 
 class ReviewedForm(Form):
