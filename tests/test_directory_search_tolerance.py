@@ -306,3 +306,20 @@ def test_a_functional_entry_with_the_longest_name_and_keywords_is_saved_and_foun
     assert len(entry.name_tolerant) > 600
     assert entry.name in names(search("sokord044x"))  # exact
     assert entry.name in names(search("mottagningenn"))  # tolerant
+
+
+def test_a_question_is_not_searched_for_as_a_misspelt_name(directory, app_context, monkeypatch):
+    """A query that finds a prepared answer, or has more words than a name, asks no tolerant name search
+    (for a question it found nothing and cost most of the answer's time)."""
+    from kundweb.directory import search as directory_search
+    from tests.answers_search_helpers import make_answer
+
+    make_answer("Hur ansöker jag om parkeringstillstånd?")
+    db.session.commit()
+    asked = []
+    monkeypatch.setattr(directory_search, "_tolerant_rows", lambda *args: asked.append(args) or [])
+    assert [hit.question for hit in _group("parkeringstillst", "answer")] == ["Hur ansöker jag om parkeringstillstånd?"]
+    grouped_search("hur ansöker man om bygglov här")
+    assert asked == []
+    grouped_search("lindbak")  # a name again
+    assert asked

@@ -18,7 +18,7 @@ from kundweb.database import utcnow
 from kundweb.companies import services as companies
 from kundweb.directory import phones, services, topics
 from kundweb.directory.models import FunctionalEntry, Person, Unit
-from kundweb.directory.search import RESULT_LIMIT, fold, search, sort_key
+from kundweb.directory.search import RESULT_LIMIT, fold, parse_query, search, sort_key
 from kundweb.extensions import db
 from kundweb.hours.calendar import STOCKHOLM
 
@@ -79,22 +79,25 @@ def grouped_search(raw, include_hidden=False, now=None, limit=RESULT_LIMIT):
     """Every kind of hit for the typed text `raw`, grouped (see the module's docstring)."""
     now = now or utcnow()
     today = now.astimezone(STOCKHOLM).date()
-    directory = search(raw, include_hidden=include_hidden, limit=limit,
-                       today=today, stale_before=services.stale_before(now))
-    query = directory.query
+    query = parse_query(raw)
     terms = query.terms if query is not None and query.number is None else ()
+    units = matching_units(terms)
+    answers = answer_search.search_query(query, today, limit)  # none for a typed number
+    # A query that names a unit or a prepared answer is a question, not a misspelt name: the
+    # spelling-tolerant name search (the costly part for a typo) is not asked then.
+    directory = search(raw, include_hidden=include_hidden, limit=limit, today=today,
+                       stale_before=services.stale_before(now), tolerant=not (units or answers.hits))
     company_notes = companies.search_notes(" ".join(terms),
                                            [hit.unit for hit in directory.hits if hit.kind == "function"])
-    answers = answer_search.search_query(query, today, limit)  # none for a typed number
     groups = [
-        Group("unit", "Förvaltningar och enheter", matching_units(terms)),
+        Group("unit", "Förvaltningar och enheter", units),
         Group("topic", "Frågor och vart de går",
               topics.matching(terms, {note.company_id for note in company_notes.companies})),
         Group("answer", "Svar i Kunskapsbanken", answers.hits, answers.more),
         Group("company", "Kommunala bolag", company_notes.companies),
         Group("directory", "Träffar", directory.hits),
     ]
-    return GroupedResults(query, groups, directory, company_notes)
+    return GroupedResults(directory.query, groups, directory, company_notes)
 
 
 def matching_units(query_terms):

@@ -204,8 +204,11 @@ class Results:
         return self.query is not None
 
 
-def search(raw, include_hidden=False, limit=RESULT_LIMIT, today=None, stale_before=None):
+def search(raw, include_hidden=False, limit=RESULT_LIMIT, today=None, stale_before=None, tolerant=True):
     """Active people (hidden ones only if `include_hidden`) and active functional entries matching `raw`.
+
+    `tolerant`: with few exact matches, also names spelt alike (not for a query of more words than
+    a name has, nor when the caller knows the query for a question rather than a name).
 
     `today` (the local date) shows absences that last until it or later; `stale_before` marks
     people whose details were last confirmed before it. Without them neither is shown.
@@ -238,7 +241,8 @@ def search(raw, include_hidden=False, limit=RESULT_LIMIT, today=None, stale_befo
         rows = _statement(dialect, "names", include_hidden).all(engine, params)
         if len(rows) <= limit:
             rows = _statement(dialect, "words", include_hidden).all(engine, params)
-        if len(rows) < min(TOLERANT_WHEN_FEWER_THAN, limit + 1):
+        few = len(rows) < min(TOLERANT_WHEN_FEWER_THAN, limit + 1)
+        if tolerant and few and len(query.terms) <= MAX_NAME_WORDS:
             # Few exact matches: tolerant ones after them. Never asked when the exact ones are enough.
             rows = rows + _tolerant_rows(engine, dialect, query, include_hidden, params,
                                          {(row[0], row[1]) for row in rows}, limit + 1 - len(rows))
@@ -276,6 +280,8 @@ NAME_CANDIDATES = 40
 TOLERANT_CANDIDATES = 200
 # "Few" exact matches: fewer than this many ask for tolerant ones too.
 TOLERANT_WHEN_FEWER_THAN = 3
+# Names have at most this many words ("Ann-Sofie af Lindbäck"); a longer query is a question.
+MAX_NAME_WORDS = 4
 TOLERANT_MIN_SIMILARITY = 0.8  # 1 - (inserted + deleted letters) / (letters of both): one wrong letter in five
 TOLERANT_RANK = 4
 _STATEMENTS = {}

@@ -47,11 +47,11 @@ ENTRY_URLS_KEPT = 50_000
 
 
 def _linked(hits):
-    """(entry page URL, hit) for each hit.
+    """(entry page URL, "logga som vidarekopplat hit" URL, hit) for each hit.
 
-    This answers every keystroke of every agent, and building ten URLs (a URL adapter
-    for the request, then each build) was a twelfth of the answer's cost. An entry's
-    URL never changes while the app runs, so each is built from the URL map once per
+    This answers every keystroke of every agent, and building twenty URLs (a URL adapter
+    for the request, then each build) was a large part of the answer's cost. An entry's
+    URLs never change while the app runs, so each is built from the URL map once per
     process and mount point, and remembered.
     """
     urls = per_app("kundweb.directory.entry_urls", lambda app: {})
@@ -60,16 +60,17 @@ def _linked(hits):
     linked = []
     for hit in hits:
         key = (root, hit.kind, hit.id)
-        url = urls.get(key)
-        if url is None:
+        pair = urls.get(key)
+        if pair is None:
             if adapter is None:
                 adapter = current_app.create_url_adapter(request)
-            url = (adapter.build("directory.person", {"person_id": hit.id}) if hit.kind == "person" else
-                   adapter.build("directory.function", {"function_id": hit.id}))
+            entry = (adapter.build("directory.person", {"person_id": hit.id}) if hit.kind == "person" else
+                     adapter.build("directory.function", {"function_id": hit.id}))
+            forward = adapter.build("enquiries.log_forwarded", {"kind": hit.kind, "entry_id": hit.id})
             if len(urls) >= ENTRY_URLS_KEPT:
                 urls.clear()
-            urls[key] = url
-        linked.append((url, hit))
+            pair = urls[key] = (entry, forward)
+        linked.append((*pair, hit))
     return linked
 
 

@@ -4,7 +4,6 @@ from flask_login import current_user, login_required
 
 from kundweb.answers import search as answer_search
 from kundweb.auth.decorators import current_actor, role_required
-from kundweb.caching import per_app
 from kundweb.crisis import services as crisis
 from kundweb.database import utcnow
 from kundweb.directory import services as directory
@@ -190,23 +189,6 @@ def log_forwarded(kind, entry_id):
     target = services.forwarding_target_for(kind, entry_id, include_hidden=current_user.has_role("admin"))
     form.outcome.data, form.target.data = "forwarded", target.id if target else None
     return _page(form, now=now, crisis_messages=crisis_messages, forwarded=target or False)
-
-
-# Directory hit -> "logga som vidarekopplat hit" URL, remembered per process: the directory search
-# renders one per hit on every keystroke, and building a URL costs more than the rest of the link.
-FORWARD_URLS_KEPT = 50_000
-
-
-@bp.app_template_global("forwarded_here_url")
-def forwarded_here_url(kind, entry_id):
-    urls = per_app("kundweb.enquiries.forwarded_here_urls", lambda app: {})
-    key = (request.script_root, kind, entry_id)
-    url = urls.get(key)
-    if url is None:
-        if len(urls) >= FORWARD_URLS_KEPT:
-            urls.clear()
-        url = urls[key] = url_for("enquiries.log_forwarded", kind=kind, entry_id=entry_id)
-    return url
 
 
 @bp.route("/arenden", methods=["POST"])
