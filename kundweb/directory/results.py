@@ -104,12 +104,12 @@ def matching_units(query_terms):
     """Units whose name every typed (folded) term begins a word of, that have functional entries or staff."""
     if not query_terms:
         return []
-    return [hit for words, hit in _unit_index()
-            if all(any(word.startswith(term) for word in words) for term in query_terms)]
+    starts = [" " + term for term in query_terms]  # " term" in " words": a word beginning with it
+    return [hit for spaced_words, hit in _unit_index() if all(start in spaced_words for start in starts)]
 
 
 def _read_unit_index():
-    """[(folded words of the name, UnitHit)] of every unit with an active functional entry or visible person."""
+    """[(folded words of the name, each after a space, UnitHit)] of every unit with an active functional entry or visible person."""
     staff = Counter(dict(db.session.execute(
         select(Person.unit_id, func.count()).where(Person.active.is_(True), Person.hidden.is_(False))
         .group_by(Person.unit_id)).all()))
@@ -124,7 +124,7 @@ def _read_unit_index():
         functions.setdefault(unit_id, []).append(FunctionNumber(
             entry_id, name, phones.display_phone(phone), public, opening_hours))
     units = db.session.execute(select(Unit.id, Unit.name)).all()
-    return [(tuple(fold(name).split()), UnitHit(unit_id, name, tuple(functions.get(unit_id, ())), staff[unit_id]))
+    return [(" " + fold(name), UnitHit(unit_id, name, tuple(functions.get(unit_id, ())), staff[unit_id]))
             for unit_id, name in sorted(units, key=lambda unit: sort_key(unit.name))
             if staff[unit_id] or unit_id in functions]
 

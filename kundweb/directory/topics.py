@@ -53,13 +53,13 @@ def matching(query_terms, exclude_company_ids=()):
     """
     if not query_terms:
         return []
-    return [hit for words, hit in _index()
-            if hit.company_id not in exclude_company_ids
-            and all(any(word.startswith(term) for word in words) for term in query_terms)]
+    starts = [" " + term for term in query_terms]  # " term" in " words": a word beginning with it
+    return [hit for spaced_words, hit in _index()
+            if hit.company_id not in exclude_company_ids and all(start in spaced_words for start in starts)]
 
 
 def _read_index():
-    """[(the category name's folded words, TopicHit)] of every active category."""
+    """[(the category name's folded words, each after a space, TopicHit)] of every active category."""
     categories = db.session.execute(select(EnquiryCategory.name, EnquiryCategory.group_name)
                                     .where(EnquiryCategory.active.is_(True))).all()
     if not categories:
@@ -74,7 +74,7 @@ def _read_index():
     index = []
     for category in sorted(categories, key=lambda category: sort_key(category.name)):
         words = tuple(fold(category.name).split())
-        index.append((words, _route(category, words, notes.get(fold(category.group_name)), covers)))
+        index.append((" " + " ".join(words), _route(category, words, notes.get(fold(category.group_name)), covers)))
     return index
 
 
