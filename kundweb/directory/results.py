@@ -86,7 +86,7 @@ def grouped_search(raw, include_hidden=False, now=None, limit=RESULT_LIMIT):
     # A query that names a unit or a prepared answer is a question, not a misspelt name: the
     # spelling-tolerant name search (the costly part for a typo) is not asked then.
     directory = search(raw, include_hidden=include_hidden, limit=limit, today=today,
-                       stale_before=services.stale_before(now), tolerant=not (units or answers.hits))
+                       stale_before=services.stale_before(now), tolerant=not (units or answers.hits), parsed=query)
     company_notes = companies.search_notes(" ".join(terms),
                                            [hit.unit for hit in directory.hits if hit.kind == "function"])
     groups = [

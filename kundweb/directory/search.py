@@ -204,7 +204,8 @@ class Results:
         return self.query is not None
 
 
-def search(raw, include_hidden=False, limit=RESULT_LIMIT, today=None, stale_before=None, tolerant=True):
+def search(raw, include_hidden=False, limit=RESULT_LIMIT, today=None, stale_before=None, tolerant=True,
+           parsed=None):
     """Active people (hidden ones only if `include_hidden`) and active functional entries matching `raw`.
 
     `tolerant`: with few exact matches, also names spelt alike (not for a query of more words than
