@@ -16,6 +16,8 @@ def test_agent_finds_the_company_route_while_typing(app, page, axe_check, monkey
             unit_id=directory.unit_named("Fjärrvärme", utcnow()).id), utcnow())
     log_in(page, "agent")
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Sök i katalogen").click()
+    # Type once the page's scripts are running: keys typed before that send no search (seen on a busy machine).
+    page.wait_for_load_state("load")
     page.get_by_label("Sök person, enhet, funktion eller nummer").press_sequentially("fjärrv")
     companies = page.get_by_role("list", name="Kommunala bolag")
     expect(companies).to_contain_text(f"Egen kundtjänst sedan {today().isoformat()}")
