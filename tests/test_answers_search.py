@@ -114,6 +114,20 @@ def test_the_directory_search_shows_answers_as_a_group_with_the_people(app, clie
     assert "/arenden?svar=" in html
 
 
+def test_the_directory_search_shows_a_few_answers_so_the_people_stay_on_screen(app, client, login_as):
+    # A name like "Berg" also begins a place in many answers (Bergnäset): the people the agent
+    # looked for must not be pushed below a screenful of questions.
+    with app.app_context():
+        for n in range(search.RESULT_LIMIT + 3):
+            make_answer(f"När plogas gatorna i Bergnäset, del {n}?")
+        add_person("berg1", "Eva Berg", extension="4100")
+    login_as("agent")
+    html = client.get("/katalog?q=berg", headers={"HX-Request": "true", "HX-Target": "directory-results"}
+                      ).get_data(as_text=True)
+    assert html.count('class="hit hit--answer"') == search.RESULT_LIMIT
+    assert "Fler svar matchar" in html and "Eva Berg" in html
+
+
 def test_the_whole_search_page_shows_answers_too(app, client, login_as):
     with app.app_context():
         make_answer("Färdtjänst: hur ansöker jag?")

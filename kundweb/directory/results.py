@@ -8,7 +8,8 @@ is one more Group in grouped_search's list and one more template. The hit count 
 every group.
 """
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
@@ -18,33 +19,38 @@ from kundweb.database import utcnow
 from kundweb.companies import services as companies
 from kundweb.directory import phones, services, topics
 from kundweb.directory.models import FunctionalEntry, Person, Unit
-from kundweb.directory.search import RESULT_LIMIT, fold, parse_query, search, sort_key
+from kundweb.directory.search import RESULT_LIMIT, Results, fold, parse_query, search, sort_key, words_begun
 from kundweb.extensions import db
 from kundweb.hours.calendar import STOCKHOLM
 
 
-@dataclass(frozen=True)
-class Group:
+# Tuples and a plain class, not frozen dataclasses: five groups are made for every keystroke of
+# every agent, and a frozen dataclass's __init__ costs several times a tuple's.
+class Group(NamedTuple):
     kind: str  # "unit", "topic", "company", "directory" ...; its template is directory/_group_<kind>.html
     label: str  # the list's accessible name
     hits: list
     more: bool = False  # more of this kind matched than are shown
 
 
-@dataclass(frozen=True)
+@dataclass
 class GroupedResults:
     query: object  # search.Query, or None when nothing was searched for
     groups: list  # Groups, in the order shown; empty ones included
     directory: object  # the people and functional entries (search.Results)
     company_notes: object  # companies.SearchNotes: the company hits and the companies owning hit units
+    # Worked out once here, not in the templates: they render on every keystroke, where each
+    # attribute lookup and loop filter of Jinja's costs more than the same in Python.
+    other_groups: tuple = field(init=False)  # the groups with hits shown before the people, in order
+    count: int = field(init=False)  # hits of every kind
+
+    def __post_init__(self):
+        self.other_groups = tuple(group for group in self.groups if group.hits and group.kind != "directory")
+        self.count = sum(len(group.hits) for group in self.groups)
 
     @property
     def searched(self):
         return self.query is not None
-
-    @property
-    def count(self):
-        return sum(len(group.hits) for group in self.groups)
 
     @property
     def more(self):
@@ -80,9 +86,11 @@ def grouped_search(raw, include_hidden=False, now=None, limit=RESULT_LIMIT):
     now = now or utcnow()
     today = now.astimezone(STOCKHOLM).date()
     query = parse_query(raw)
-    terms = query.terms if query is not None and query.number is None else ()
+    if query is None:  # too short to search for (the first key typed, or a cleared box)
+        return GroupedResults(None, [], Results(None, [], False), companies.NO_SEARCH_NOTES)
+    terms = query.terms if query.number is None else ()
     units = matching_units(terms)
-    answers = answer_search.search_query(query, today, limit)  # none for a typed number
+    answers = answer_search.search_query(query, today)  # a few (RESULT_LIMIT), none for a typed number
     # A query that names a unit or a prepared answer is a question, not a misspelt name: the
     # spelling-tolerant name search (the costly part for a typo) is not asked then.
     directory = search(raw, include_hidden=include_hidden, limit=limit, today=today,
@@ -104,8 +112,7 @@ def matching_units(query_terms):
     """Units whose name every typed (folded) term begins a word of, that have functional entries or staff."""
     if not query_terms:
         return []
-    starts = [" " + term for term in query_terms]  # " term" in " words": a word beginning with it
-    return [hit for spaced_words, hit in _unit_index() if all(start in spaced_words for start in starts)]
+    return words_begun(_unit_index(), query_terms)
 
 
 def _read_unit_index():

@@ -160,6 +160,18 @@ def parse_query(raw):
     return Query(raw, terms, None)
 
 
+def words_begun(index, query_terms):
+    """The hits of `index` ([(folded words, each after a space, hit)]) a word of which every term begins, in order.
+
+    One pass over what is left per term (terms are few): this runs for every keystroke.
+    """
+    matches = index
+    for term in query_terms:
+        start = " " + term  # " term" in " words": a word beginning with it
+        matches = [entry for entry in matches if start in entry[0]]
+    return [hit for _, hit in matches]
+
+
 class Hit(NamedTuple):
     """One search result, with what an agent needs to forward a caller.
 
@@ -213,8 +225,9 @@ def search(raw, include_hidden=False, limit=RESULT_LIMIT, today=None, stale_befo
 
     `today` (the local date) shows absences that last until it or later; `stale_before` marks
     people whose details were last confirmed before it. Without them neither is shown.
+    `parsed`: parse_query(raw), when the caller has it already.
     """
-    query = parse_query(raw)
+    query = parsed if parsed is not None else parse_query(raw)
     if query is None:
         return Results(None, [], False)
     # Straight to the driver: this answers every keystroke of every agent (see DriverStatement).

@@ -19,7 +19,7 @@ from kundweb.caching import Expiring, per_app
 from kundweb.companies import services as companies
 from kundweb.directory import phones
 from kundweb.directory.models import FunctionalEntry, Unit
-from kundweb.directory.search import fold, sort_key
+from kundweb.directory.search import fold, sort_key, words_begun
 from kundweb.enquiries.models import EnquiryCategory
 from kundweb.extensions import db
 
@@ -53,9 +53,8 @@ def matching(query_terms, exclude_company_ids=()):
     """
     if not query_terms:
         return []
-    starts = [" " + term for term in query_terms]  # " term" in " words": a word beginning with it
-    return [hit for spaced_words, hit in _index()
-            if hit.company_id not in exclude_company_ids and all(start in spaced_words for start in starts)]
+    hits = words_begun(_index(), query_terms)
+    return [hit for hit in hits if hit.company_id not in exclude_company_ids] if exclude_company_ids else hits
 
 
 def _read_index():
