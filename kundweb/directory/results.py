@@ -45,8 +45,8 @@ class GroupedResults:
     count: int = field(init=False)  # hits of every kind
 
     def __post_init__(self):
-        self.other_groups = tuple(group for group in self.groups if group.hits and group.kind != "directory")
-        self.count = sum(len(group.hits) for group in self.groups)
+        self.other_groups = tuple([group for group in self.groups if group.hits and group.kind != "directory"])
+        self.count = sum([len(group.hits) for group in self.groups])
 
     @property
     def searched(self):

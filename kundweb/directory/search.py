@@ -20,10 +20,11 @@ from datetime import date
 from typing import NamedTuple
 
 from rapidfuzz.distance import Indel
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from kundweb.database import DriverStatement, read_time, stored_date, stored_time
 from kundweb.directory import phones
+from kundweb.directory.models import Person
 from kundweb.extensions import db
 from kundweb.hours.calendar import STOCKHOLM
 
@@ -260,15 +261,35 @@ def search(raw, include_hidden=False, limit=RESULT_LIMIT, today=None, stale_befo
             # Few exact matches: tolerant ones after them. Never asked when the exact ones are enough.
             rows = rows + _tolerant_rows(engine, dialect, query, include_hidden, params,
                                          {(row[0], row[1]) for row in rows}, limit + 1 - len(rows))
+    more, rows = len(rows) > limit, rows[:limit]
+    deputies = _deputies({row[16] for row in rows if row[16] is not None}, include_hidden)
     display = phones.display_phone
     hits = [Hit(kind, id_, name, title, unit, extension, display(phone), display(mobile), email, location, note,
                 hours, bool(hidden), rank == 0, unconfirmed and _local_date(unconfirmed),
-                absent_until and _date(absent_until), deputy_name, deputy_extension,
-                display(deputy_direct or deputy_mobile), rank == TOLERANT_RANK)
+                absent_until and _date(absent_until), *deputies.get(deputy_id, NO_DEPUTY), rank == TOLERANT_RANK)
             for kind, id_, name, title, unit, extension, phone, mobile, email, location, note, hours, hidden, rank,
-            unconfirmed, absent_until, deputy_name, deputy_extension, deputy_direct, deputy_mobile, _
-            in rows[:limit]]
-    return Results(query, hits, len(rows) > limit)
+            unconfirmed, absent_until, deputy_id, _ in rows]
+    return Results(query, hits, more)
+
+
+NO_DEPUTY = (None, None, "")
+
+
+def _deputies(ids, include_hidden):
+    """{person id: (name, extension, direct number or else mobile shown the Swedish way)} of the active
+    deputies among `ids` the searcher may see.
+
+    A query of its own, and only when a hit is absent with a deputy (seldom): joining the
+    deputy into every search cost each keystroke more than this costs the few that need it.
+    """
+    if not ids:
+        return {}
+    statement = select(Person.id, Person.display_name, Person.extension, Person.direct_number, Person.mobile).where(
+        Person.id.in_(ids), Person.active.is_(True))
+    if not include_hidden:
+        statement = statement.where(Person.hidden.is_(False))
+    return {person_id: (name, extension, phones.display_phone(direct or mobile))
+            for person_id, name, extension, direct, mobile in db.session.execute(statement)}
 
 
 def _local_date(stored):
@@ -325,11 +346,12 @@ def _statement(dialect, mode, include_hidden):
     if key not in _STATEMENTS:
         person_rank, function_rank = _RANKS[mode]
         visible = "" if include_hidden else " AND p.hidden = false"
-        deputy_visible = "" if include_hidden else " AND d.hidden = false"
         # In "names" mode functional entries are matched on every word all the same (public numbers first);
         # the full-text prefix matches hold those whose names begin with the words too.
         function_mode = "prefix" if mode == "names" else mode
         limit = "2 * :tolerant_candidates" if mode == "tolerant" else ":limit"
+        # The spelling keys are scored in Python for tolerant candidates only.
+        tolerant_keys = "coalesce(p.name_tolerant, f.name_tolerant)" if mode == "tolerant" else "NULL"
         _STATEMENTS[key] = DriverStatement(f"""
 WITH top AS (
   SELECT 'person' AS kind, p.id AS id, {person_rank.format(t="p")} AS rank, p.sort_key AS sort_key
@@ -347,14 +369,13 @@ SELECT top.kind, top.id, coalesce(p.display_name, f.name) AS name, p.title, coal
        CASE WHEN coalesce(p.confirmed_at, p.created_at) < :stale_before
             THEN coalesce(p.confirmed_at, p.created_at) END AS unconfirmed_since,
        CASE WHEN p.absent_until >= :today THEN p.absent_until END AS absent_until,
-       d.display_name, d.extension, d.direct_number, d.mobile,
-       coalesce(p.name_tolerant, f.name_tolerant) AS name_tolerant
+       CASE WHEN p.absent_until >= :today THEN p.deputy_id END AS deputy_id,
+       {tolerant_keys} AS name_tolerant
 FROM top
 LEFT JOIN directory_person p ON top.kind = 'person' AND p.id = top.id
 LEFT JOIN directory_unit up ON up.id = p.unit_id
 LEFT JOIN directory_function f ON top.kind = 'function' AND f.id = top.id
 LEFT JOIN directory_unit uf ON uf.id = f.unit_id
-LEFT JOIN directory_person d ON p.absent_until >= :today AND d.id = p.deputy_id AND d.active = true{deputy_visible}
 ORDER BY top.rank, top.sort_key, top.kind, top.id""")
     return _STATEMENTS[key]
 

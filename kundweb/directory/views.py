@@ -36,10 +36,10 @@ def search():
     if wants_fragment("site-search-results"):
         # The search box on every other agent page (in the header, or leading the agent start page).
         return render_template("directory/_site_search_results.html", **hits)
+    if wants_fragment("directory-results"):  # search as you type on this page
+        return render_template("directory/_results.html", oob=True, **hits)
     # The crisis scripts panel is beside the results: only the whole page reads it, never a search as you type.
-    panel = None if wants_fragment("directory-results") else crisis.scripts_panel()
-    return render("directory/search.html", fragment="directory/_results.html", target="directory-results",
-                  oob=True, crisis_panel=panel, **hits)
+    return render_template("directory/search.html", oob=True, crisis_panel=crisis.scripts_panel(), **hits)
 
 
 # Entry URLs remembered per process: about one per person and functional entry.
