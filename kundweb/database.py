@@ -9,8 +9,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
 
-# How SQLAlchemy's DateTime stores a value in SQLite (text, UTC here, no offset).
-SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 # How long a SQLite write waits for another process's write lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 10000
 
@@ -220,7 +218,9 @@ def can_take_writes(engine, table, wait_ms):
 def stored_time(value, dialect_name):
     """An aware datetime as the database stores it: SQLAlchemy's SQLite text form, else itself."""
     if dialect_name == "sqlite":
-        return value.astimezone(timezone.utc).strftime(SQLITE_DATETIME)
+        # SQLAlchemy's DateTime text ('2026-12-04 16:30:00.000000', UTC here, no offset); isoformat
+        # writes it in half strftime's time, and zero-pads a year before 1000 as SQLAlchemy does.
+        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
     return value
 
 

@@ -14,14 +14,15 @@ def test_sqlite_runs_wal_without_waiting_for_the_disk_at_each_commit(app, app_co
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
-def test_driver_statement_reads_what_sqlalchemy_wrote_on_either_backend(app, app_context):
+@pytest.mark.parametrize("microsecond", [123456, 0])  # SQLAlchemy writes ".000000" for a whole second too
+def test_driver_statement_reads_what_sqlalchemy_wrote_on_either_backend(app, app_context, microsecond):
     """The login check's driver-level SELECT sees the same row, times and all, as SQLAlchemy does."""
     from datetime import datetime, timezone
 
     from kundweb.auth.models import UserSession
     from kundweb.database import DriverStatement, read_time, stored_time
 
-    seen = datetime(2026, 3, 29, 0, 59, 59, 123456, tzinfo=timezone.utc)  # the night clocks go forward
+    seen = datetime(2026, 3, 29, 0, 59, 59, microsecond, tzinfo=timezone.utc)  # the night clocks go forward
     db.session.add(UserSession(token_hash="k" * 64, username="anna", display_name="Anna Åström", email="a@x.se",
                                directory_guid="g", roles="agent,employee", created_at=seen, last_seen_at=seen,
                                roles_checked_at=seen))
