@@ -41,9 +41,9 @@ def wants_fragment(target_id):
     Decided by the target, never by "it is an htmx request": boosted links and
     history restores send HX-Request too and need the whole page.
     """
-    if request.headers.get("HX-History-Restore-Request") == "true":
-        return False
-    return request.headers.get("HX-Target") == target_id
+    # The target first: most requests name none or another, and this is asked on every search keystroke.
+    return (request.headers.get("HX-Target") == target_id
+            and request.headers.get("HX-History-Restore-Request") != "true")
 
 
 def render(template, fragment=None, target=None, **context):

@@ -20,7 +20,6 @@ import time
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
-from heapq import nsmallest
 from typing import NamedTuple
 
 from flask import current_app
@@ -128,7 +127,7 @@ def search_query(query, today, limit=RESULT_LIMIT):
         wanted = limit + 1 - len(ranked)
         if wanted <= 0:
             break
-        ranked.extend(nsmallest(wanted, group, key=index.order.__getitem__))
+        ranked.extend(sorted(group, key=index.order.__getitem__)[:wanted])  # C sort: faster than heapq here
     hits = [AnswerHit(*index.shown[answer_id], index.shown[answer_id][4] < today) for answer_id in ranked[:limit]]
     return AnswerResults(hits, len(ranked) > limit)
 
@@ -142,7 +141,7 @@ class _Index:
     ids_by_word: dict  # word -> ids of the answers holding it
     questions: list  # (folded question, id), sorted
     openings: list  # (folded phrasing, or the question from its second word on, id), sorted
-    order: dict  # id -> (Swedish sort key of the question, id)
+    order: dict  # id -> its place in Swedish alphabetical order of the questions (ties by id)
     shown: dict  # id -> (id, question, owner, visibility, review_by): an AnswerHit but for `stale`
 
     def matching(self, terms):
@@ -224,6 +223,8 @@ def _build(signature, rows):
         openings.extend((phrasing, answer_id) for phrasing in phrasings.split("|") if phrasing)
         order[answer_id] = (key, answer_id)
         shown[answer_id] = (answer_id, question, owner, visibility, _as_date(review_by))
+    # Places, not the (key, id) pairs: the search sorts by them on every keystroke, and ints compare cheaper.
+    order = {answer_id: place for place, answer_id in enumerate(sorted(order, key=order.__getitem__))}
     return _Index(signature, sorted(ids_by_word), ids_by_word, sorted(questions), sorted(openings), order, shown)
 
 
