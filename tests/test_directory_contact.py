@@ -145,6 +145,13 @@ def test_my_details_page_shows_my_entry_in_swedish_format(users, login_as):
     assert "Anna Andersson" in html and "Socialförvaltningen" in html
 
 
+@pytest.mark.parametrize("role, led_back", [("employee", False), ("agent", True)])
+def test_only_those_who_may_search_are_led_back_to_the_search(users, login_as, role, led_back):
+    # An employee who opens her own entry cannot search the directory: a link there would end in 403.
+    page = login_as(role).get(f"/katalog/person/{users['anna']}")
+    assert page.status_code == 200 and ("Tillbaka till sökningen" in page.get_data(as_text=True)) == led_back
+
+
 def test_saving_through_htmx_swaps_the_editor_with_the_saved_values(users, login_as):
     client = login_as("employee")
     anna_id = users["anna"]
