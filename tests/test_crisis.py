@@ -1,4 +1,6 @@
 """Crisis information: lifecycle with a controlled clock, banner/JSON/Atom, escaping, access, notifications."""
+import email
+import email.policy
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -244,6 +246,33 @@ def test_start_notice_reaches_subscribers_once_through_real_smtp(app, app_contex
     assert "Översvämning" in smtp_server.messages[0][1]
     transition = db.session.scalars(db.select(CrisisTransition)).one()
     assert transition.recipients == 2
+
+
+@pytest.mark.parametrize("title", ["Vattenläcka\ni centrum", "Vattenläcka\r\nBcc: alla@example.org", "Vatten\x00läcka"])
+def test_a_title_is_one_line_or_it_is_refused_in_swedish(app_context, title):
+    # The title is the notice e-mail's subject and the feeds' headline: a line break in it was a
+    # mail header the notices' job could not write (or another header, had it been written as is).
+    with pytest.raises(services.CrisisError, match="Rubriken ska vara en enda rad"):
+        _draft(title)
+
+
+def test_a_notice_whose_title_has_a_line_break_still_reaches_everyone_through_real_smtp(app, app_context, smtp_server):
+    """A title saved before titles were checked: its notice goes out on one subject line, and the others with it."""
+    from kundweb.mail import send_mail
+
+    services.set_subscription(Actor("anna", frozenset({"employee"})), "anna@kundweb.demo", True)
+    services.set_subscription(Actor("bertil", frozenset({"agent"})), "bertil@kundweb.demo", True)
+    message = _draft()
+    message.title = "Vattenläcka\r\nBcc: alla@example.org"
+    db.session.commit()
+    t0 = utcnow()
+    services.schedule(COMMUNICATOR, message.id, t0 + timedelta(minutes=1), None, now=t0)
+    assert services.handle_started_messages(send_mail, now=t0 + timedelta(minutes=2)) == [message.id]
+    assert sorted(rcpt[0] for rcpt, _ in smtp_server.messages) == ["anna@kundweb.demo", "bertil@kundweb.demo"]
+    for _, text in smtp_server.messages:
+        mail = email.message_from_string(text, policy=email.policy.default)
+        assert mail["Subject"] == "Krisinformation: Vattenläcka Bcc: alla@example.org"
+        assert mail["Bcc"] is None  # the line break never made a header of its own
 
 
 def test_a_message_that_ended_while_nobody_watched_is_not_mailed(app, app_context):

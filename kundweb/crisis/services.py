@@ -22,6 +22,7 @@ from kundweb.crisis.models import (SEVERITIES, CrisisMessage, CrisisNotice, Cris
 from kundweb.database import UTCDateTime, utcnow
 from kundweb.extensions import db
 from kundweb.hours.calendar import STOCKHOLM, CrisisExtension
+from kundweb.mail import has_control_characters
 # The markup rules are shared with Kunskapsbanken; crisis callers keep using these names.
 from kundweb.safe_markup import body_html, plain_text  # noqa: F401
 
@@ -268,6 +269,8 @@ def validate(data):
         raise CrisisError("Skriv en rubrik.")
     if len(data.title) > MAX_TITLE:
         raise CrisisError(f"Rubriken får vara högst {MAX_TITLE} tecken.")
+    if has_control_characters(data.title):  # it is the notice e-mail's subject and the feeds' headline
+        raise CrisisError("Rubriken ska vara en enda rad, utan radbrytningar eller styrtecken.")
     if not data.body.strip():
         raise CrisisError("Skriv meddelandets text.")
     if len(data.body) > MAX_BODY:
