@@ -1,4 +1,6 @@
 """Agents meet a company's routing where they work: typing in the directory search."""
+import re
+
 from playwright.sync_api import expect
 
 from kundweb.database import utcnow
@@ -16,8 +18,9 @@ def test_agent_finds_the_company_route_while_typing(app, page, axe_check, monkey
             unit_id=directory.unit_named("Fjärrvärme", utcnow()).id), utcnow())
     log_in(page, "agent")
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Sök i katalogen").click()
-    # Type once the page's scripts are running: keys typed before that send no search (seen on a busy machine).
-    page.wait_for_load_state("load")
+    # Typed once the search page has loaded: until then the label is the start page's own box, and
+    # keys typed before the page's scripts run send no search (both seen on a busy machine).
+    page.wait_for_url(re.compile(r"/katalog$"))
     page.get_by_label("Sök person, enhet, funktion eller nummer").press_sequentially("fjärrv")
     companies = page.get_by_role("list", name="Kommunala bolag")
     expect(companies).to_contain_text(f"Egen kundtjänst sedan {today().isoformat()}")

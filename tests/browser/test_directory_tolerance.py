@@ -1,5 +1,6 @@
 """An agent on a live call types a name as the caller spells it, or a question: the search finds the
 person (marked as a similar name) and where the question goes; an absent person's hit names the deputy."""
+import re
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
@@ -37,6 +38,9 @@ def test_agent_finds_misspelled_names_and_where_a_question_goes(app, page, axe_c
     back_on, unconfirmed_since = _directory(app)
     log_in(page, "agent")
     page.get_by_role("link", name="Sök i katalogen").click()
+    # Typed once the search page has loaded: until then the label is the start page's own box, and
+    # keys typed before the page's scripts run send no search (both seen on a busy machine).
+    page.wait_for_url(re.compile(r"/katalog$"))
     field = page.get_by_label("Sök person, enhet, funktion eller nummer")
 
     field.press_sequentially("ericsson", delay=40)
@@ -80,6 +84,9 @@ def test_a_unit_name_shows_the_unit_with_its_public_numbers_before_its_staff(app
             opening_hours="Kvällar, nätter och helger", keywords="socialjour akut"), now)
     log_in(page, "agent")
     page.get_by_role("link", name="Sök i katalogen").click()
+    # Typed once the search page has loaded: until then the label is the start page's own box, and
+    # keys typed before the page's scripts run send no search (both seen on a busy machine).
+    page.wait_for_url(re.compile(r"/katalog$"))
     page.get_by_label("Sök person, enhet, funktion eller nummer").press_sequentially("socialförvaltningen", delay=30)
     units = page.get_by_role("list", name="Förvaltningar och enheter")
     expect(units).to_contain_text("Socialförvaltningen")
