@@ -24,8 +24,8 @@ from kundweb.extensions import db
 from kundweb.hours.calendar import STOCKHOLM
 
 
-# Tuples and a plain class, not frozen dataclasses: five groups are made for every keystroke of
-# every agent, and a frozen dataclass's __init__ costs several times a tuple's.
+# A tuple, not a frozen dataclass: five groups are made for every keystroke of every agent, and a
+# frozen dataclass's __init__ costs several times a tuple's.
 class Group(NamedTuple):
     kind: str  # "unit", "topic", "company", "directory" ...; its template is directory/_group_<kind>.html
     label: str  # the list's accessible name
